@@ -1,0 +1,59 @@
+"""Dashboard panels of the foundation: onboarding status, people by branch and team, admin overview."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from servicecraft.dashboard import panel
+from servicecraft.extensions import db
+from servicecraft.models import ApiToken, AuditEntry, Branch, Team, User, UserRole
+
+
+@panel("onboarding-status", roles=("agent",), template="core/panels/onboarding.html", order=10, newhire=True)
+def onboarding_status(user):
+    days = (date.today() - user.start_date).days if user.start_date else None
+    return {"mentor": user.mentor, "start_date": user.start_date, "days": days}
+
+
+@panel("my-mentees", roles=("mentor",), template="core/panels/mentees.html", order=20)
+def my_mentees(user):
+    mentees = db.session.scalars(
+        select(User).where(User.mentor_id == user.id, User.is_active_account.is_(True)).order_by(User.start_date, User.name)
+    ).all()
+    return {"mentees": mentees, "capacity": user.mentor_capacity}
+
+
+@panel("people-overview", roles=("manager", "admin"), template="core/panels/people.html", order=50)
+def people_overview(user):
+    active = User.is_active_account.is_(True)
+    by_branch = db.session.execute(
+        select(Branch, func.count(User.id))
+        .outerjoin(User, (User.branch_id == Branch.id) & active)
+        .group_by(Branch.id)
+        .order_by(Branch.is_central.desc(), Branch.code)
+    ).all()
+    by_team = db.session.execute(
+        select(Team, func.count(User.id)).outerjoin(User, (User.team_id == Team.id) & active).group_by(Team.id).order_by(Team.name)
+    ).all()
+    by_role = dict(
+        db.session.execute(
+            select(UserRole.role, func.count(UserRole.id)).join(User, User.id == UserRole.user_id).where(active).group_by(UserRole.role)
+        ).all()
+    )
+    newhires = db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "agent", User.live_since.is_(None), active).order_by(User.start_date.desc(), User.name).limit(20)
+    ).all()
+    return {"by_branch": by_branch, "by_team": by_team, "by_role": by_role, "newhires": newhires}
+
+
+@panel("admin-overview", roles=("admin",), template="core/panels/admin.html", order=60)
+def admin_overview(user):
+    return {
+        "people": db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(True))),
+        "inactive": db.session.scalar(select(func.count(User.id)).where(User.is_active_account.is_(False))),
+        "tokens": db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.revoked_at.is_(None))),
+        "recent": db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(8)).all(),
+    }
