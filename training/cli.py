@@ -1,0 +1,5 @@
+"""The training package's `servicecraft` commands."""
+
+
+def register(app) -> None:
+    """Add this package's command groups to the app's CLI."""

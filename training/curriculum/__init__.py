@@ -1,0 +1,1 @@
+"""The starter curriculum (courses shipped as data) and its loader; see ``loader.py``."""
