@@ -3,3 +3,6 @@
 
 def register(app) -> None:
     """Add this package's command groups to the app's CLI."""
+    from training.quizzes.cli import quiz
+
+    app.cli.add_command(quiz)

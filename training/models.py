@@ -1,1 +1,23 @@
 """Every model of the training package, imported together so Alembic sees them all."""
+
+from training.certificates.models import Certificate  # noqa: F401
+from training.courses.models import (  # noqa: F401
+    Course,
+    CourseFile,
+    CourseModule,
+    CoursePrerequisite,
+    Enrolment,
+    EnrolmentRule,
+    Lesson,
+    LessonView,
+)
+from training.library.models import Protocol, ProtocolAcknowledgement, ProtocolVersion  # noqa: F401
+from training.quizzes.models import (  # noqa: F401
+    AttemptResponse,
+    BankQuestion,
+    EssayGrade,
+    QuestionCategory,
+    Quiz,
+    QuizAttempt,
+    QuizSlot,
+)

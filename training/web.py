@@ -5,8 +5,12 @@
 
 from flask import Blueprint
 
+from training.certificates.views import bp as certificates_bp
+from training.courses.views import bp as courses_bp
+from training.library.views import bp as library_bp
+from training.quizzes.views import bp as quizzes_bp
+
 bp = Blueprint("training", __name__, url_prefix="/training")
 
-# Feature blueprints register here, e.g.:
-#   from training.courses.views import bp as courses_bp
-#   bp.register_blueprint(courses_bp)
+for feature_bp in (courses_bp, quizzes_bp, certificates_bp, library_bp):
+    bp.register_blueprint(feature_bp)

@@ -1,0 +1,24 @@
+"""Who may open each route of the training package: the features' tables merged.
+
+Each feature keeps its own table in ``tests/training/<feature>/access.py``.
+"""
+
+from tests.training.certificates import access as _certificates
+from tests.training.courses import access as _courses
+from tests.training.library import access as _library
+from tests.training.quizzes import access as _quizzes
+
+_FEATURES = (_courses, _quizzes, _certificates, _library)
+
+EXPECTED: dict = {}
+for _feature in _FEATURES:
+    _overlap = set(EXPECTED) & set(_feature.EXPECTED)
+    assert not _overlap, f"{_feature.__name__} repeats {_overlap}"
+    EXPECTED.update(_feature.EXPECTED)
+
+
+def sample_values(app, users) -> dict:
+    values: dict = {}
+    for feature in _FEATURES:
+        values.update(feature.sample_values(app, users))
+    return values

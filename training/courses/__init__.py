@@ -1,0 +1,1 @@
+"""Courses: modules, Markdown lessons, enrolment, completion and progress."""

@@ -1,0 +1,1 @@
+"""The service protocol library: the team's written procedures, versioned, acknowledged."""
