@@ -96,8 +96,9 @@ def register_blueprints(app: Flask) -> None:
     from servicecraft.jobsui.views import bp as jobs_bp
     from servicecraft.people.views import bp as people_bp
     from training.web import bp as training_bp
+    from training.web import public_blueprints as training_public
 
-    for bp in (core_bp, auth_bp, people_bp, admin_bp, jobs_bp, training_bp, qa_bp):
+    for bp in (core_bp, auth_bp, people_bp, admin_bp, jobs_bp, training_bp, qa_bp, *training_public):
         app.register_blueprint(bp)
     # Dashboard panels, navigation links and demo steps register themselves on import.
     import qa.features  # noqa: F401

@@ -14,3 +14,8 @@ bp = Blueprint("training", __name__, url_prefix="/training")
 
 for feature_bp in (courses_bp, quizzes_bp, certificates_bp, library_bp):
     bp.register_blueprint(feature_bp)
+
+from training.certificates.views import public_bp as certificates_public_bp  # noqa: E402
+
+# Registered on the app itself, outside /training.
+public_blueprints = (certificates_public_bp,)
