@@ -5,3 +5,4 @@ import training.certificates.features  # noqa: F401
 import training.courses.features  # noqa: F401
 import training.library.features  # noqa: F401
 import training.quizzes.features  # noqa: F401
+import training.simulations.features  # noqa: F401

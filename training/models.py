@@ -21,3 +21,4 @@ from training.quizzes.models import (  # noqa: F401
     QuizAttempt,
     QuizSlot,
 )
+from training.simulations import models as _simulations_models  # noqa: F401,E402

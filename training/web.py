@@ -9,10 +9,11 @@ from training.certificates.views import bp as certificates_bp
 from training.courses.views import bp as courses_bp
 from training.library.views import bp as library_bp
 from training.quizzes.views import bp as quizzes_bp
+from training.simulations.views import bp as simulations_bp
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 
-for feature_bp in (courses_bp, quizzes_bp, certificates_bp, library_bp):
+for feature_bp in (courses_bp, quizzes_bp, certificates_bp, library_bp, simulations_bp):
     bp.register_blueprint(feature_bp)
 
 from training.certificates.views import public_bp as certificates_public_bp  # noqa: E402

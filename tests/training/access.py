@@ -7,8 +7,9 @@ from tests.training.certificates import access as _certificates
 from tests.training.courses import access as _courses
 from tests.training.library import access as _library
 from tests.training.quizzes import access as _quizzes
+from tests.training.simulations import access as _simulations
 
-_FEATURES = (_courses, _quizzes, _certificates, _library)
+_FEATURES = (_courses, _quizzes, _certificates, _library, _simulations)
 
 EXPECTED: dict = {}
 for _feature in _FEATURES:
