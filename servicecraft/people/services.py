@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from servicecraft import audit
+from servicecraft import audit, events
 from servicecraft.auth.services import hash_password
 from servicecraft.extensions import db
 from servicecraft.models import ROLES, Branch, Team, User
@@ -134,6 +134,7 @@ def create_user(data: PersonInput, *, actor: User | None) -> tuple[User, str | N
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user", user.id, "created", after=user_snapshot(user))
+    events.person_saved.send(user, user=user, actor=actor)
     return user, generated
 
 
@@ -154,6 +155,7 @@ def update_user(user: User, data: PersonInput, *, actor: User, reason: str = "")
     old, new = audit.changes(before, user_snapshot(user))
     if new:
         audit.record(actor, "user", user.id, "updated", before=old, after=new, reason=reason)
+        events.person_saved.send(user, user=user, actor=actor)
     return user
 
 

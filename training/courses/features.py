@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from servicecraft import demo
+from servicecraft import demo, events
 from servicecraft.charts import bar_chart
 from servicecraft.dashboard import panel
 from servicecraft.extensions import db
@@ -16,6 +16,15 @@ from servicecraft.models import User
 from servicecraft.templating import nav_item
 from training.courses import services
 from training.courses.models import Course, Enrolment, LessonView
+
+
+
+@events.person_saved.connect
+def enrol_by_rules(sender, *, user, actor=None, **_extra):
+    """A person created or changed (new team, branch or role) is enrolled by the automatic rules."""
+    if user.is_active_account:
+        services.apply_enrolment_rules(actor=actor, user=user)
+
 
 nav_item("training.courses.mine", _l("Training"), roles=("agent",), order=20)
 nav_item("training.courses.index", _l("Courses"), roles=("admin", "manager"), order=30)

@@ -146,3 +146,25 @@ def test_a_course_cannot_be_started_before_its_prerequisites(app, client, login,
     for lesson_id in basics["lesson_ids"]:
         assert client.get(f"{BASE}/lessons/{lesson_id}").status_code == 200
     assert client.get(f"{BASE}/lessons/{advanced['lesson_ids'][0]}").status_code == 200
+
+
+def test_a_person_created_by_an_admin_is_enrolled_by_the_rules(app, runner):
+    """A new hire added from the command line gets the onboarding course at once."""
+    from sqlalchemy import select
+
+    from servicecraft.extensions import db
+    from servicecraft.models import User
+    from training.courses import services
+    from training.courses.models import Enrolment
+
+    with app.app_context():
+        services.load_starter_courses()
+        onboarding = {c.slug for c in db.session.scalars(select(services.Course)).all() if c.is_onboarding}
+        db.session.commit()
+        assert onboarding
+    result = runner.invoke(args=["users", "create", "--email", "fresh@example.test", "--name", "Fresh Hire", "--role", "agent"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        person = db.session.scalar(select(User).where(User.email == "fresh@example.test"))
+        slugs = {e.course.slug for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == person.id))}
+        assert onboarding <= slugs
