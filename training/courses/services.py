@@ -110,6 +110,11 @@ def _completed_slugs(user_id: int) -> set[str]:
     ))
 
 
+def has_completed(user, slug: str) -> bool:
+    """Tell whether *user* completed any version of the course *slug* (go-live requirements ask)."""
+    return slug in _completed_slugs(user.id)
+
+
 def missing_prerequisites(user, course: Course) -> list[Course]:
     """Return the prerequisite courses *user* has not completed (any version counts)."""
     if not course.prerequisites:
