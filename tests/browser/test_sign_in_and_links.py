@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import sign_in
 
 DEMO_SIGN_INS = ["admin@demo.test", "manager@demo.test", "mentor@demo.test", "newhire@demo.test", "shopper@demo.test"]
-MAX_PAGES_PER_ROLE = 120
+MAX_PAGES_PER_ROLE = 400
+PAGES_PER_SHAPE = 3
 
 
 @pytest.fixture
@@ -35,12 +38,27 @@ def test_demo_role_signs_in_and_every_link_answers(demo, new_page, live_server, 
     sign_in(page, email)
     assert page.locator("h1").count() == 1
     queue, seen, problems = [live_server + "/"], set(), []
+    per_shape: dict[str, int] = {}
     while queue and len(seen) < MAX_PAGES_PER_ROLE:
         url = queue.pop(0)
         if url in seen:
             continue
         seen.add(url)
-        response = page.goto(url)
+        # Pages that differ only by record ids are one page shape: a few of each is enough.
+        shape = re.sub(r"\d+", "N", url)
+        per_shape[shape] = per_shape.get(shape, 0) + 1
+        if per_shape[shape] > PAGES_PER_SHAPE:
+            continue
+        try:
+            response = page.goto(url)
+        except PlaywrightError as exc:
+            if "Download is starting" not in str(exc):
+                raise
+            # A file to download (a PDF, an export): it must answer, but it has no links.
+            download = page.request.get(url)
+            if download.status >= 400:
+                problems.append(f"{url}: {download.status}")
+            continue
         if response is None or response.status >= 400:
             problems.append(f"{url}: {response.status if response else 'no response'}")
             continue
