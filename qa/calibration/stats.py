@@ -28,7 +28,13 @@ from dataclasses import dataclass
 
 from qa.evaluations.formfile import FormDefinition, Item
 from qa.evaluations.scoring import (
-    NA, Answer, is_empty, item_points, round_half_away, score_evaluation, validate_answers,
+    NA,
+    Answer,
+    is_empty,
+    item_points,
+    round_half_away,
+    score_evaluation,
+    validate_answers,
 )
 
 Sheets = Mapping[str, Mapping[str, Answer]]   # reviewer -> answers

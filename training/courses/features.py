@@ -18,7 +18,6 @@ from training.courses import services
 from training.courses.models import Course, Enrolment, LessonView
 
 
-
 @events.person_saved.connect
 def enrol_by_rules(sender, *, user, actor=None, **_extra):
     """A person created or changed (new team, branch or role) is enrolled by the automatic rules."""

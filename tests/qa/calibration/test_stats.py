@@ -9,8 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.calibration.stats import (
-    CalibrationError, alignment, alpha_by_item, alpha_interval, calibration_report,
-    item_fractions, score_spread,
+    CalibrationError,
+    alignment,
+    alpha_by_item,
+    alpha_interval,
+    calibration_report,
+    item_fractions,
+    score_spread,
 )
 from qa.evaluations.scoring import NA
 from tests.qa.evaluations.helpers import example_form, full_marks

@@ -7,7 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.evaluations.formfile import (
-    FormError, Item, dump_form, form_fingerprint, parse_form,
+    FormError,
+    Item,
+    dump_form,
+    form_fingerprint,
+    parse_form,
 )
 from tests.qa.evaluations.helpers import EXAMPLE_FORM, example_form
 

@@ -4,7 +4,11 @@ import pytest
 
 from qa.evaluations.formfile import parse_form
 from qa.evaluations.scoring import (
-    NA, AnswerError, round_half_away, score_evaluation, validate_answers,
+    NA,
+    AnswerError,
+    round_half_away,
+    score_evaluation,
+    validate_answers,
 )
 from tests.qa.evaluations.helpers import example_form, full_marks
 
