@@ -6,10 +6,27 @@ given as text so a chart never holds information a table elsewhere lacks.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from html import escape
 
 from markupsafe import Markup
+
+# Several charts share a page (the dashboard): each needs its own ids for aria-labelledby.
+_ids = itertools.count(1)
+
+
+def _no_data() -> str:
+    try:
+        from flask_babel import gettext
+
+        return gettext("no data")
+    except (ImportError, RuntimeError, KeyError):
+        return "no data"
+
+
+def _short(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 PALETTE = ("#1f5f8b", "#b5522b", "#1e7a46", "#9a6a00", "#6b3fa0", "#4a5568")
 
@@ -22,27 +39,32 @@ def _fmt(value: float | None) -> str:
 
 def bar_chart(
     items: Sequence[tuple[str, float | None]], *, title: str, max_value: float | None = None,
-    unit: str = "", width: int = 560, bar_height: int = 22,
+    unit: str = "", width: int = 560, bar_height: int = 18,
 ) -> Markup:
-    """Horizontal bars, one per (label, value); None is drawn as 'no data'."""
-    label_w, gap = 170, 6
-    height = max(1, len(items)) * (bar_height + gap) + 10
+    """Horizontal bars, one per (label, value), each label on its own line above its bar
+    (long names in any script are never clipped); None is drawn as 'no data'."""
+    label_h, gap = 17, 8
+    row = label_h + bar_height + gap
+    height = max(1, len(items)) * row + 4
     top = max_value if max_value is not None else max([v for _l, v in items if v is not None] or [1]) or 1
-    plot_w = width - label_w - 60
+    plot_w = width - 70
+    n = next(_ids)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="t d">',
-        f'<title id="t">{escape(title)}</title>',
-        '<desc id="d">' + escape("; ".join(f"{label}: {_fmt(v)}{unit}" for label, v in items)) + "</desc>",
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="chart{n}-t chart{n}-d">',
+        f'<title id="chart{n}-t">{escape(title)}</title>',
+        f'<desc id="chart{n}-d">' + escape("; ".join(f"{label}: {_fmt(v)}{unit}" for label, v in items)) + "</desc>",
     ]
     for i, (label, value) in enumerate(items):
-        y = 5 + i * (bar_height + gap)
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" font-size="13">{escape(label[:28])}</text>')
+        y = 2 + i * row
+        parts.append(f'<text x="0" y="{y + 13}" font-size="13">{escape(_short(str(label), 70))}</text>')
+        bar_y = y + label_h
         if value is None:
-            parts.append(f'<text x="{label_w}" y="{y + bar_height * 0.7:.1f}" font-size="12" fill="#5b6576">no data</text>')
+            parts.append(f'<text x="0" y="{bar_y + bar_height * 0.75:.1f}" font-size="12" fill="#5b6576">{escape(_no_data())}</text>')
             continue
         w = max(0.0, min(1.0, value / top)) * plot_w
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" rx="3" fill="{PALETTE[0]}"/>')
-        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + bar_height * 0.7:.1f}" font-size="12">{escape(_fmt(value))}{escape(unit)}</text>')
+        parts.append(f'<rect x="0" y="{bar_y}" width="{w:.1f}" height="{bar_height}" rx="3" fill="{PALETTE[0]}"/>')
+        parts.append(f'<text x="{w + 6:.1f}" y="{bar_y + bar_height * 0.75:.1f}" font-size="12">{escape(_fmt(value))}{escape(unit)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -60,10 +82,11 @@ def line_chart(
     def point(i, v):
         return left + i * step, top + plot_h - (v - min_value) / span * plot_h
 
+    chart_id = next(_ids)
     desc = "; ".join(f"{name}: " + ", ".join(f"{lab} {_fmt(v)}{unit}" for lab, v in zip(labels, values)) for name, values in series)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="lt ld">',
-        f'<title id="lt">{escape(title)}</title><desc id="ld">{escape(desc)}</desc>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart{chart_id}-t chart{chart_id}-d">',
+        f'<title id="chart{chart_id}-t">{escape(title)}</title><desc id="chart{chart_id}-d">{escape(desc)}</desc>',
     ]
     for frac in (0, 0.5, 1):
         y = top + plot_h - frac * plot_h

@@ -60,3 +60,14 @@ def test_charts_are_accessible_svg():
     assert svg.startswith("<svg") and "<title" in svg and "Moscow: 82.5%" in svg and "no data" in svg
     line = line_chart(["Jan", "Feb", "Mar"], [("QA", [70.0, None, 90.0])], title="Trend")
     assert "QA: Jan 70, Feb —, Mar 90" in line
+
+
+def test_two_charts_on_one_page_have_their_own_ids_and_long_labels_are_kept():
+    import re
+
+    long_name = "Обслуживание посетителей в отделении"
+    first = bar_chart([(long_name, 60.0)], title="Coverage")
+    second = line_chart(["Jan", "Feb"], [("QA", [70.0, 80.0])], title="Trend")
+    ids = re.findall(r'id="([^"]+)"', first + second)
+    assert len(ids) == len(set(ids)) == 4
+    assert long_name in first.split("</desc>", 1)[1]  # drawn in full, not only in the description
