@@ -33,6 +33,7 @@ extract-messages: $(STAMP)
 run: install
 	$(BIN)/servicecraft db upgrade
 	$(BIN)/servicecraft ensure-demo
+	$(BIN)/servicecraft scenarios load
 	$(BIN)/servicecraft run --host $(HOST) --port $(PORT)
 
 test: install
