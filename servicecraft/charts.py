@@ -1,7 +1,7 @@
-"""Charts drawn on the server as SVG (no JavaScript, no CDN), readable by screen readers.
+"""Charts drawn on the server (no JavaScript, no CDN), readable by screen readers.
 
-Each function returns a ``Markup`` SVG string with a <title> and <desc>; numbers are also
-given as text so a chart never holds information a table elsewhere lacks.
+Each function returns ``Markup``: bar charts as an HTML list with SVG bars, line charts as
+an SVG with a <title> and <desc>; numbers are always given as text too.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from html import escape
 
 from markupsafe import Markup
+
+PALETTE = ("#1f5f8b", "#b5522b", "#1e7a46", "#9a6a00", "#6b3fa0", "#4a5568")
 
 # Several charts share a page (the dashboard): each needs its own ids for aria-labelledby.
 _ids = itertools.count(1)
@@ -25,12 +27,6 @@ def _no_data() -> str:
         return "no data"
 
 
-def _short(label: str, limit: int) -> str:
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
-
-PALETTE = ("#1f5f8b", "#b5522b", "#1e7a46", "#9a6a00", "#6b3fa0", "#4a5568")
-
-
 def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
@@ -39,34 +35,34 @@ def _fmt(value: float | None) -> str:
 
 def bar_chart(
     items: Sequence[tuple[str, float | None]], *, title: str, max_value: float | None = None,
-    unit: str = "", width: int = 560, bar_height: int = 18,
+    unit: str = "", width: int | None = None, bar_height: int | None = None,
 ) -> Markup:
-    """Horizontal bars, one per (label, value), each label on its own line above its bar
-    (long names in any script are never clipped); None is drawn as 'no data'."""
-    label_h, gap = 17, 8
-    row = label_h + bar_height + gap
-    height = max(1, len(items)) * row + 4
+    """Horizontal bars, one per (label, value); None is shown as 'no data'.
+
+    Labels and numbers are HTML text, so they keep their size in a narrow dashboard panel
+    and on a phone; each bar is a tiny SVG stretched to its share of the row (the CSP
+    forbids inline styles, and an SVG width needs none). ``width``/``bar_height`` are
+    accepted for older callers and ignored.
+    """
     top = max_value if max_value is not None else max([v for _l, v in items if v is not None] or [1]) or 1
-    plot_w = width - 70
     n = next(_ids)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="chart{n}-t chart{n}-d">',
-        f'<title id="chart{n}-t">{escape(title)}</title>',
-        f'<desc id="chart{n}-d">' + escape("; ".join(f"{label}: {_fmt(v)}{unit}" for label, v in items)) + "</desc>",
-    ]
-    for i, (label, value) in enumerate(items):
-        y = 2 + i * row
-        parts.append(f'<text x="0" y="{y + 13}" font-size="13">{escape(_short(str(label), 70))}</text>')
-        bar_y = y + label_h
+    rows = []
+    for label, value in items:
         if value is None:
-            parts.append(f'<text x="0" y="{bar_y + bar_height * 0.75:.1f}" font-size="12" fill="#5b6576">{escape(_no_data())}</text>')
-            continue
-        w = max(0.0, min(1.0, value / top)) * plot_w
-        parts.append(f'<rect x="0" y="{bar_y}" width="{w:.1f}" height="{bar_height}" rx="3" fill="{PALETTE[0]}"/>')
-        parts.append(f'<text x="{w + 6:.1f}" y="{bar_y + bar_height * 0.75:.1f}" font-size="12">{escape(_fmt(value))}{escape(unit)}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+            bar = f'<span class="bar-none">{escape(_no_data())}</span>'
+            shown = ""
+        else:
+            share = max(0.0, min(1.0, value / top)) * 100
+            bar = (f'<svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">'
+                   f'<rect width="{share:.1f}" height="10" fill="{PALETTE[0]}"/></svg>')
+            shown = escape(_fmt(value)) + escape(unit)
+        rows.append(f'<li><span class="bar-label">{escape(str(label))}</span>'
+                    f'<span class="bar-track">{bar}</span><span class="bar-value">{shown}</span></li>')
+    return Markup(
+        f'<figure class="chart bar-chart" aria-labelledby="chart{n}-t">'
+        f'<figcaption id="chart{n}-t" class="visually-hidden">{escape(title)}</figcaption>'
+        f'<ul>{"".join(rows)}</ul></figure>'
+    )
 
 
 def line_chart(
