@@ -12,6 +12,8 @@ from training.courses.models import (  # noqa: F401
     LessonView,
 )
 from training.library.models import Protocol, ProtocolAcknowledgement, ProtocolVersion  # noqa: F401
+from training.mentoring import models as _mentoring_models  # noqa: F401,E402
+from training.onboarding import models as _onboarding_models  # noqa: F401,E402
 from training.quizzes.models import (  # noqa: F401
     AttemptResponse,
     BankQuestion,

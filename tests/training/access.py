@@ -6,10 +6,12 @@ Each feature keeps its own table in ``tests/training/<feature>/access.py``.
 from tests.training.certificates import access as _certificates
 from tests.training.courses import access as _courses
 from tests.training.library import access as _library
+from tests.training.mentoring import access as _mentoring
+from tests.training.onboarding import access as _onboarding
 from tests.training.quizzes import access as _quizzes
 from tests.training.simulations import access as _simulations
 
-_FEATURES = (_courses, _quizzes, _certificates, _library, _simulations)
+_FEATURES = (_courses, _quizzes, _certificates, _library, _simulations, _mentoring, _onboarding)
 
 EXPECTED: dict = {}
 for _feature in _FEATURES:

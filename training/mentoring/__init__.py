@@ -1,0 +1,1 @@
+"""training.mentoring (issue 5: mentoring and onboarding)."""

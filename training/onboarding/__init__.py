@@ -1,0 +1,1 @@
+"""training.onboarding (issue 5: mentoring and onboarding)."""
