@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
+from flask_babel import gettext
 
 from servicecraft import config as settings
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_config(app, config)
     init_extensions(app)
+    install_message_translator(app)
     import_models()
     register_blueprints(app)
     register_api(app)
@@ -79,6 +81,28 @@ def init_extensions(app: Flask) -> None:
     from servicecraft.auth.services import load_user
 
     login_manager.user_loader(load_user)
+
+
+def install_message_translator(app: Flask) -> None:
+    """Let the pure modules' messages (``servicecraft.messages._``) speak the user's language.
+
+    Those modules cannot import Flask; the translator installed here calls Flask-Babel's
+    ``gettext`` when an app (or request) context with Babel is active and otherwise returns
+    the msgid unchanged, so code and tests that run without an app context still get English.
+    The translator is process-wide, so installing it again for a second app changes nothing.
+    """
+    from servicecraft import messages
+
+    messages.install(_babel_gettext)
+
+
+def _babel_gettext(message: str) -> str:
+    if not has_app_context() or "babel" not in current_app.extensions:
+        return message
+    try:
+        return gettext(message)
+    except RuntimeError:  # e.g. a context that is being torn down
+        return message
 
 
 def import_models() -> None:

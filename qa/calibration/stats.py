@@ -36,22 +36,23 @@ from qa.evaluations.scoring import (
     score_evaluation,
     validate_answers,
 )
+from servicecraft.messages import _
 
 Sheets = Mapping[str, Mapping[str, Answer]]   # reviewer -> answers
 
 
-# --- Messages: kept in one place so they can be wrapped in gettext later. ------------------
+# --- Messages: kept in one place, translated through servicecraft.messages. ---------------
 
 def _m_sheet_problem(who: str, item_id: str, message: str) -> str:
-    return f"{who}, item {item_id}: {message}"
+    return _("%(who)s, item %(item)s: %(message)s", who=who, item=item_id, message=message)
 
 
 def _m_reviewer(name: str) -> str:
-    return f"reviewer {name}"
+    return _("reviewer %(name)s", name=name)
 
 
 def _m_reference() -> str:
-    return "reference answers"
+    return _("reference answers")
 
 
 class CalibrationError(ValueError):

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from servicecraft.messages import _
 from servicecraft.texts import Text, is_text, missing_languages
 
 FORMAT_VERSION = 1
@@ -39,127 +40,155 @@ _SECTION_FIELDS = ("title", "items")
 _ITEM_FIELDS = ("id", "type", "text", "weight", "na", "critical", "max", "threshold", "protocol")
 
 
-# --- Messages: kept in one place so they can be wrapped in gettext later. ------------------
+# --- Messages: kept in one place, translated through servicecraft.messages. ---------------
 
 def _m_yaml(detail: str) -> str:
-    return f"the file is not valid YAML ({detail})"
+    return _("the file is not valid YAML (%(detail)s)", detail=detail)
 
 
 def _m_not_mapping() -> str:
-    return "the file must hold a form: fields such as id, title and sections"
+    return _("the file must hold a form: fields such as id, title and sections")
 
 
 def _m_missing() -> str:
-    return "is required but missing"
+    return _("is required but missing")
 
 
 def _m_unknown(allowed: tuple[str, ...]) -> str:
-    return "is not a known field (allowed here: " + ", ".join(allowed) + ")"
+    return _("is not a known field (allowed here: %(allowed)s)", allowed=", ".join(allowed))
 
 
 def _m_duplicate_key() -> str:
-    return "is written twice in the same place"
+    return _("is written twice in the same place")
 
 
 def _m_format() -> str:
-    return f"must be the number {FORMAT_VERSION}"
+    return _("must be the number %(version)s", version=FORMAT_VERSION)
 
 
 def _m_slug() -> str:
-    return "must be made of lower-case letters, digits and single dashes, e.g. phone-shop"
+    return _("must be made of lower-case letters, digits and single dashes, e.g. phone-shop")
 
 
 def _m_item_id() -> str:
-    return "must start with a lower-case letter and use only lower-case letters, digits and _"
+    return _("must start with a lower-case letter and use only lower-case letters, digits and _")
 
 
 def _m_reserved(value: str) -> str:
-    return f"'{value}' is a column name of the results file; choose another id"
+    return _("'%(value)s' is a column name of the results file; choose another id", value=value)
 
 
 def _m_choice(allowed: tuple[str, ...]) -> str:
-    return "must be one of: " + ", ".join(allowed)
+    return _("must be one of: %(allowed)s", allowed=", ".join(allowed))
 
 
 def _m_languages() -> str:
-    return "must be a non-empty list of language codes, e.g. [en, ru]"
+    return _("must be a non-empty list of language codes, e.g. [en, ru]")
 
 
 def _m_language_code(value: object) -> str:
-    return f"'{value}' is not a language code such as en or ru"
+    return _("'%(value)s' is not a language code such as en or ru", value=value)
 
 
 def _m_language_twice(value: str) -> str:
-    return f"lists the language {value} twice"
+    return _("lists the language %(value)s twice", value=value)
 
 
 def _m_not_text() -> str:
-    return "must be a text: a string, or a mapping from language code to string"
+    return _("must be a text: a string, or a mapping from language code to string")
 
 
 def _m_text_missing(langs: list[str]) -> str:
-    return "has no text in " + ", ".join(langs)
+    return _("has no text in %(langs)s", langs=", ".join(langs))
 
 
 def _m_text_extra(langs: list[str]) -> str:
-    return "has text in " + ", ".join(langs) + ", which the form's languages do not list"
+    return _("has text in %(langs)s, which the form's languages do not list", langs=", ".join(langs))
 
 
 def _m_list_needed(what: str) -> str:
-    return f"must be a non-empty list of {what}"
+    if what == "sections":
+        return _("must be a non-empty list of sections")
+    if what == "items":
+        return _("must be a non-empty list of items")
+    return _("must be a non-empty list of %(what)s", what=what)
 
 
 def _m_mapping_needed(what: str) -> str:
-    return f"must be a mapping (the fields of one {what})"
+    if what == "section":
+        return _("must be a mapping (the fields of one section)")
+    if what == "item":
+        return _("must be a mapping (the fields of one item)")
+    return _("must be a mapping (the fields of one %(what)s)", what=what)
 
 
 def _m_duplicate_item(value: str, where: str) -> str:
-    return f"'{value}' is already used by {where}; item ids must be unique in a form"
+    return _("'%(value)s' is already used by %(where)s; item ids must be unique in a form", value=value, where=where)
 
 
 def _m_weight() -> str:
-    return "must be a number above 0"
+    return _("must be a number above 0")
 
 
 def _m_not_scored(what: str) -> str:
-    return f"does not apply: this item carries no score ({what})"
+    """*what* is already translated (see :func:`_m_info_item`)."""
+    return _("does not apply: this item carries no score (%(what)s)", what=what)
 
 
 def _m_bool() -> str:
-    return "must be true or false"
+    return _("must be true or false")
 
 
 def _m_max() -> str:
-    return "must be a whole number of 1 or more"
+    return _("must be a whole number of 1 or more")
 
 
 def _m_max_only_scale() -> str:
-    return "applies only to items of type scale"
+    return _("applies only to items of type scale")
 
 
 def _m_threshold() -> str:
-    return "must be a number of seconds, 0 or more"
+    return _("must be a number of seconds, 0 or more")
 
 
 def _m_threshold_only_timer() -> str:
-    return "applies only to items of type timer"
+    return _("applies only to items of type timer")
 
 
 def _m_protocol() -> str:
-    return "must name a protocol section such as complaint-handling#listen"
+    return _("must name a protocol section such as complaint-handling#listen")
 
 
 def _m_protocol_unknown(value: str) -> str:
-    return f"'{value}' is not a known service-protocol section"
+    return _("'%(value)s' is not a known service-protocol section", value=value)
 
 
 def _m_info_item(kind: str) -> str:
-    return {
-        "text": "a text item",
-        "photo": "a photo item",
-        "audio": "an audio item",
-        "timer": "a timer without a threshold",
-    }.get(kind, kind)
+    if kind == "text":
+        return _("a text item")
+    if kind == "photo":
+        return _("a photo item")
+    if kind == "audio":
+        return _("an audio item")
+    if kind == "timer":
+        return _("a timer without a threshold")
+    return kind
+
+
+def _m_section(number: int) -> str:
+    return _("section %(number)s", number=number)
+
+
+def _m_section_item(section: str, item: object) -> str:
+    return _("%(section)s, item %(item)s", section=section, item=item)
+
+
+def _m_file_line(file: str, line: int) -> str:
+    return _("%(file)s, line %(line)s", file=file, line=line)
+
+
+def _m_field(field: str) -> str:
+    return _("field %(field)s", field=field)
 
 
 # --- Model -------------------------------------------------------------------------------
@@ -243,8 +272,8 @@ class FormProblem:
     field: str = ""   # e.g. "weight"
 
     def __str__(self) -> str:
-        head = self.file + (f", line {self.line}" if self.line else "")
-        place = ", ".join(p for p in (self.where, f"field {self.field}" if self.field else "") if p)
+        head = _m_file_line(self.file, self.line) if self.line else self.file
+        place = ", ".join(p for p in (self.where, _m_field(self.field) if self.field else "") if p)
         return f"{head}: {place + ' ' if place else ''}{self.message}".rstrip()
 
 
@@ -363,7 +392,7 @@ def parse_form(text: str | bytes, filename: str = "form.yaml", *,
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise FormError([FormProblem(filename, _m_yaml("it is not UTF-8 text"))]) from None
+            raise FormError([FormProblem(filename, _m_yaml(_("it is not UTF-8 text")))]) from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
@@ -371,9 +400,9 @@ def parse_form(text: str | bytes, filename: str = "form.yaml", *,
         line = mark.line + 1 if mark else None
         raise FormError([FormProblem(filename, _m_yaml(exc.problem or str(exc)), line)]) from None
     except RecursionError:
-        raise FormError([FormProblem(filename, _m_yaml("it is nested too deeply"))]) from None
+        raise FormError([FormProblem(filename, _m_yaml(_("it is nested too deeply")))]) from None
     except (yaml.YAMLError, ValueError, TypeError):
-        raise FormError([FormProblem(filename, _m_yaml("it could not be read"))]) from None
+        raise FormError([FormProblem(filename, _m_yaml(_("it could not be read")))]) from None
     if not isinstance(data, Mapping):
         raise FormError([FormProblem(filename, _m_not_mapping(), 1)])
 
@@ -429,7 +458,7 @@ def _read_sections(data: Mapping, check: _Checker) -> tuple[Section, ...]:
         return ()
     sections, seen_ids = [], {}
     for number, raw_section in enumerate(raw, start=1):
-        where = f"section {number}"
+        where = _m_section(number)
         if not isinstance(raw_section, Mapping):
             check.add(_m_mapping_needed("section"), data, "sections", where)
             continue
@@ -451,11 +480,11 @@ def _read_sections(data: Mapping, check: _Checker) -> tuple[Section, ...]:
 def _read_item(raw: Any, position: int, section_where: str, section: Mapping, check: _Checker,
                seen_ids: dict[str, str]) -> Item | None:
     if not isinstance(raw, Mapping):
-        check.add(_m_mapping_needed("item"), section, "items", f"{section_where}, item {position}")
+        check.add(_m_mapping_needed("item"), section, "items", _m_section_item(section_where, position))
         return None
     item_id = raw.get("id")
     label = item_id if isinstance(item_id, str) and item_id else str(position)
-    where = f"{section_where}, item {label}"
+    where = _m_section_item(section_where, label)
     before = len(check.problems)
     check.fields(raw, _ITEM_FIELDS, ("id", "type", "text"), where)
 

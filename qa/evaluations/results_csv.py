@@ -22,6 +22,7 @@ from pathlib import Path
 
 from qa.evaluations.formfile import FormDefinition, Item
 from qa.evaluations.scoring import NA, Answer, item_value_problem, validate_answers
+from servicecraft.messages import _
 
 AGENT, BRANCH, HAPPENED_AT, SHOPPER = "agent_email", "branch", "happened_at", "shopper_email"
 FIXED_COLUMNS = (AGENT, BRANCH, HAPPENED_AT, SHOPPER)
@@ -84,131 +85,143 @@ EVIDENCE_FORMATS: dict[str, dict[str, Callable[[bytes], bool]]] = {
 }
 
 
-# --- Messages: kept in one place so they can be wrapped in gettext later. ------------------
+# --- Messages: kept in one place, translated through servicecraft.messages. ---------------
 
 def _m_not_utf8(line: int) -> str:
-    return f"the file is not UTF-8 text (the first bad character is on line {line}); save it as CSV UTF-8"
+    return _("the file is not UTF-8 text (the first bad character is on line %(line)s); save it as CSV UTF-8", line=line)
 
 
 def _m_csv(detail: str) -> str:
-    return f"the file cannot be read as CSV ({detail})"
+    return _("the file cannot be read as CSV (%(detail)s)", detail=detail)
 
 
 def _m_empty_file() -> str:
-    return "the file is empty; it needs a header row"
+    return _("the file is empty; it needs a header row")
 
 
 def _m_no_rows() -> str:
-    return "there are no results below the header"
+    return _("there are no results below the header")
 
 
 def _m_blank_header(position: int) -> str:
-    return f"the header cell number {position} has no column name"
+    return _("the header cell number %(position)s has no column name", position=position)
 
 
 def _m_header_twice() -> str:
-    return "appears twice in the header"
+    return _("appears twice in the header")
 
 
 def _m_unknown_column(form_id: str) -> str:
-    return f"is not a column of the results file of form {form_id}"
+    return _("is not a column of the results file of form %(form)s", form=form_id)
 
 
 def _m_need_who() -> str:
-    return "the header needs an agent_email or a branch column (who was evaluated)"
+    return _("the header needs an agent_email or a branch column (who was evaluated)")
 
 
 def _m_missing_column() -> str:
-    return "is missing from the header"
+    return _("is missing from the header")
 
 
 def _m_cell_count(cells: int, columns: int) -> str:
-    return f"has {cells} cells but the header has {columns} columns"
+    return _("has %(cells)s cells but the header has %(columns)s columns", cells=cells, columns=columns)
 
 
 def _m_need_who_cell() -> str:
-    return "needs the agent's e-mail or the branch code"
+    return _("needs the agent's e-mail or the branch code")
 
 
 def _m_email() -> str:
-    return "is not an e-mail address"
+    return _("is not an e-mail address")
 
 
 def _m_unknown_agent() -> str:
-    return "is not the e-mail of a known agent"
+    return _("is not the e-mail of a known agent")
 
 
 def _m_branch() -> str:
-    return "is not a branch code (letters, digits, -, _ and . without spaces)"
+    return _("is not a branch code (letters, digits, -, _ and . without spaces)")
 
 
 def _m_unknown_branch() -> str:
-    return "is not the code of a known branch"
+    return _("is not the code of a known branch")
 
 
 def _m_required() -> str:
-    return "is empty, but this item needs an answer"
+    return _("is empty, but this item needs an answer")
 
 
 def _m_datetime() -> str:
-    return "needs a date and time such as 2024-05-31T14:30 (ISO 8601)"
+    return _("needs a date and time such as 2024-05-31T14:30 (ISO 8601)")
 
 
 def _m_yes_no() -> str:
-    return "must be yes or no (also 1/0, да/нет)"
+    return _("must be yes or no (also 1/0, да/нет)")
 
 
 def _m_na_not_allowed() -> str:
-    return "cannot be na: this item does not allow N/A"
+    return _("cannot be na: this item does not allow N/A")
 
 
 def _m_seconds() -> str:
-    return "must be a number of seconds (such as 75 or 1:15)"
+    return _("must be a number of seconds (such as 75 or 1:15)")
 
 
 def _m_no_evidence_dir() -> str:
-    return "names a file, but no evidence folder was given on import"
+    return _("names a file, but no evidence folder was given on import")
 
 
 def _m_bad_file_name(name: str) -> str:
-    return f"'{name}' must be a plain file name inside the evidence folder"
+    return _("'%(name)s' must be a plain file name inside the evidence folder", name=name)
 
 
 def _m_file_missing(name: str) -> str:
-    return f"file '{name}' is not in the evidence folder"
+    return _("file '%(name)s' is not in the evidence folder", name=name)
 
 
 def _m_file_unreadable(name: str) -> str:
-    return f"file '{name}' cannot be read"
-
-
-def _a_kind(kind: str) -> str:
-    return {"photo": "a photo", "audio": "an audio recording"}.get(kind, kind)
+    return _("file '%(name)s' cannot be read", name=name)
 
 
 def _m_file_extension(name: str, kind: str) -> str:
     allowed = ", ".join(sorted(EVIDENCE_FORMATS[kind]))
-    return f"file '{name}' is not {_a_kind(kind)}; allowed: {allowed}"
+    if kind == "photo":
+        return _("file '%(name)s' is not a photo; allowed: %(allowed)s", name=name, allowed=allowed)
+    if kind == "audio":
+        return _("file '%(name)s' is not an audio recording; allowed: %(allowed)s", name=name, allowed=allowed)
+    return _("file '%(name)s' is not %(kind)s; allowed: %(allowed)s", name=name, kind=kind, allowed=allowed)
 
 
 def _m_file_content(name: str, kind: str) -> str:
-    return f"file '{name}' does not hold what its name says: it is not really {_a_kind(kind)}"
+    if kind == "photo":
+        return _("file '%(name)s' does not hold what its name says: it is not really a photo", name=name)
+    if kind == "audio":
+        return _("file '%(name)s' does not hold what its name says: it is not really an audio recording", name=name)
+    return _("file '%(name)s' does not hold what its name says: it is not really %(kind)s", name=name, kind=kind)
 
 
 def _m_file_empty(name: str) -> str:
-    return f"file '{name}' is empty"
+    return _("file '%(name)s' is empty", name=name)
 
 
 def _m_file_too_big(name: str, limit: int) -> str:
-    return f"file '{name}' is larger than {_size(limit)}"
+    return _("file '%(name)s' is larger than %(size)s", name=name, size=_size(limit))
 
 
 def _size(count: int) -> str:
     if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):g} MB"
+        return _("%(size)s MB", size=format(count / (1024 * 1024), "g"))
     if count >= 1024:
-        return f"{count / 1024:g} KB"
-    return f"{count} bytes"
+        return _("%(size)s KB", size=format(count / 1024, "g"))
+    return _("%(count)s bytes", count=count)
+
+
+def _m_row(row: int) -> str:
+    return _("row %(row)s", row=row)
+
+
+def _m_column(column: str) -> str:
+    return _("column %(column)s", column=column)
 
 
 # --- Results -----------------------------------------------------------------------------
@@ -224,9 +237,9 @@ class CsvProblem:
     def __str__(self) -> str:
         place = []
         if self.row is not None:
-            place.append(f"row {self.row}")
+            place.append(_m_row(self.row))
         if self.column:
-            place.append(f"column {self.column}")
+            place.append(_m_column(self.column))
         return (", ".join(place) + ": " if place else "") + self.message
 
 

@@ -31,70 +31,78 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from qa.evaluations.formfile import FormDefinition, Item
+from servicecraft.messages import _
 
 NA = "na"
 Answer = bool | int | float | str | list[str] | None
 
 
-# --- Messages: kept in one place so they can be wrapped in gettext later. ------------------
+# --- Messages: kept in one place, translated through servicecraft.messages. ---------------
 
 def _m_unknown_item() -> str:
-    return "is not an item of this form"
+    return _("is not an item of this form")
 
 
 def _m_required() -> str:
-    return "needs an answer"
+    return _("needs an answer")
 
 
 def _m_na_not_allowed() -> str:
-    return "cannot be answered N/A"
+    return _("cannot be answered N/A")
 
 
 def _m_yes_no() -> str:
-    return "must be answered yes or no"
+    return _("must be answered yes or no")
 
 
 def _m_scale(top: int) -> str:
-    return f"must be a whole number from 0 to {top}"
+    return _("must be a whole number from 0 to %(top)s", top=top)
 
 
 def _m_stars() -> str:
-    return "must be a whole number of stars from 1 to 5"
+    return _("must be a whole number of stars from 1 to 5")
 
 
 def _m_timer() -> str:
-    return "must be a number of seconds, 0 or more"
+    return _("must be a number of seconds, 0 or more")
 
 
 def _m_text() -> str:
-    return "must be text"
+    return _("must be text")
 
 
 def _m_evidence() -> str:
-    return "must be a list of file names"
+    return _("must be a list of file names")
 
 
 def _m_explain(top: Fraction, bottom: Fraction, score: float) -> str:
-    return ("The score is 100 × (sum of weight × value ÷ max) ÷ (sum of weights) over the "
-            f"scored items not answered N/A: 100 × {_num(top)} ÷ {_num(bottom)} = {score:.1f}.")
+    return _("The score is 100 × (sum of weight × value ÷ max) ÷ (sum of weights) over the "
+             "scored items not answered N/A: 100 × %(top)s ÷ %(bottom)s = %(score)s.",
+             top=_num(top), bottom=_num(bottom), score=format(score, ".1f"))
 
 
 def _m_explain_na(ids: list[str]) -> str:
-    return "Left out as N/A: " + ", ".join(ids) + "."
+    return _("Left out as N/A: %(items)s.", items=", ".join(ids))
 
 
 def _m_explain_all_na() -> str:
-    return "Every scored item was answered N/A, so there is no score."
+    return _("Every scored item was answered N/A, so there is no score.")
 
 
 def _m_explain_critical(ids: list[str]) -> str:
-    return ("Critical item " + ", ".join(ids) + " got its lowest value, so the score is 0 "
-            "(critical fail).")
+    return _("Critical item %(items)s got its lowest value, so the score is 0 (critical fail).", items=", ".join(ids))
 
 
 def _m_explain_timer(item_id: str, seconds: float, threshold: float, ok: bool) -> str:
-    verdict = "within" if ok else "over"
-    return f"Timer {item_id}: {_num(seconds)} s is {verdict} the {_num(threshold)} s limit."
+    if ok:
+        return _("Timer %(item)s: %(seconds)s s is within the %(threshold)s s limit.",
+                 item=item_id, seconds=_num(seconds), threshold=_num(threshold))
+    return _("Timer %(item)s: %(seconds)s s is over the %(threshold)s s limit.",
+             item=item_id, seconds=_num(seconds), threshold=_num(threshold))
+
+
+def _m_item_problem(item_id: str, message: str) -> str:
+    return _("item %(item)s: %(message)s", item=item_id, message=message)
 
 
 # --- Results -----------------------------------------------------------------------------
@@ -107,7 +115,7 @@ class AnswerProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"item {self.item_id}: {self.message}"
+        return _m_item_problem(self.item_id, self.message)
 
 
 class AnswerError(ValueError):

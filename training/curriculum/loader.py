@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from servicecraft.messages import _
+
 __all__ = [
     "CURRICULUM_ROOT",
     "PROTOCOLS_ROOT",
@@ -68,167 +70,182 @@ _PROTOCOL_REQUIRED = ("slug", "title", "version")
 _DEFAULT_PASS_MARK = 80
 
 
-# --- Messages: kept in one place so they can be wrapped in gettext later. ------------------
+# --- Messages: kept in one place, translated through servicecraft.messages. ---------------
 
 def _m_no_folder(path: str) -> str:
-    return f"the folder {path} does not exist"
+    return _("the folder %(path)s does not exist", path=path)
 
 
 def _m_yaml(detail: str) -> str:
-    return f"the file is not valid YAML ({detail})"
+    return _("the file is not valid YAML (%(detail)s)", detail=detail)
 
 
 def _m_not_mapping(what: str) -> str:
-    return f"the file must hold a {what} description: fields such as slug and title"
+    if what == "course":
+        return _("the file must hold a course description: fields such as slug and title")
+    if what == "protocol":
+        return _("the file must hold a protocol description: fields such as slug and title")
+    return _("the file must hold a %(what)s description: fields such as slug and title", what=what)
 
 
 def _m_missing_file() -> str:
-    return "the file is missing"
+    return _("the file is missing")
 
 
 def _m_not_utf8() -> str:
-    return "the file is not UTF-8 text; save it as UTF-8"
+    return _("the file is not UTF-8 text; save it as UTF-8")
+
+
+def _m_unreadable(detail: object) -> str:
+    return _("the file cannot be read (%(detail)s)", detail=detail)
 
 
 def _m_required() -> str:
-    return "is required"
+    return _("is required")
 
 
 def _m_unknown_field(name: str) -> str:
-    return f"'{name}' is not a known field (check the spelling)"
+    return _("'%(name)s' is not a known field (check the spelling)", name=name)
 
 
 def _m_bad_slug(value: object) -> str:
-    return f"'{value}' is not a valid slug: use lower-case letters, digits and single hyphens"
+    return _("'%(value)s' is not a valid slug: use lower-case letters, digits and single hyphens", value=value)
 
 
 def _m_slug_folder(value: str, folder: str) -> str:
-    return f"'{value}' must equal the folder name '{folder}'"
+    return _("'%(value)s' must equal the folder name '%(folder)s'", value=value, folder=folder)
 
 
 def _m_bool() -> str:
-    return "must be true or false"
+    return _("must be true or false")
 
 
 def _m_positive_int() -> str:
-    return "must be a whole number of 1 or more"
+    return _("must be a whole number of 1 or more")
 
 
 def _m_percent() -> str:
-    return "must be a whole number from 1 to 100"
+    return _("must be a whole number from 1 to 100")
 
 
 def _m_languages() -> str:
-    return "must be a non-empty list of language codes such as [en, ru], each listed once"
+    return _("must be a non-empty list of language codes such as [en, ru], each listed once")
 
 
 def _m_text() -> str:
-    return "must be a text in every language, such as {en: ..., ru: ...}"
+    return _("must be a text in every language, such as {en: ..., ru: ...}")
 
 
 def _m_text_missing(lang: str) -> str:
-    return f"has no text in '{lang}'"
+    return _("has no text in '%(lang)s'", lang=lang)
 
 
 def _m_text_extra(lang: str) -> str:
-    return f"has a text in '{lang}', which is not in the course's languages"
+    return _("has a text in '%(lang)s', which is not in the course's languages", lang=lang)
 
 
 def _m_list(what: str) -> str:
-    return f"must be a non-empty list of {what}"
+    if what == "protocol slugs":
+        return _("must be a non-empty list of protocol slugs")
+    if what == "modules, each with a title and lessons":
+        return _("must be a non-empty list of modules, each with a title and lessons")
+    if what == "lesson names":
+        return _("must be a non-empty list of lesson names")
+    return _("must be a non-empty list of %(what)s", what=what)
 
 
 def _m_duplicate(value: str) -> str:
-    return f"'{value}' is listed more than once"
+    return _("'%(value)s' is listed more than once", value=value)
 
 
 def _m_order_taken(order: int, other: str) -> str:
-    return f"onboarding position {order} is already taken by course '{other}'"
+    return _("onboarding position %(order)s is already taken by course '%(other)s'", order=order, other=other)
 
 
 def _m_order_needed() -> str:
-    return "is required for an onboarding course (its position in the onboarding sequence)"
+    return _("is required for an onboarding course (its position in the onboarding sequence)")
 
 
 def _m_duplicate_course(slug: str) -> str:
-    return f"course '{slug}' is defined twice"
+    return _("course '%(slug)s' is defined twice", slug=slug)
 
 
 def _m_no_title() -> str:
-    return "the first line must be the lesson title, written as '# Title'"
+    return _("the first line must be the lesson title, written as '# Title'")
 
 
 def _m_empty_lesson() -> str:
-    return "the lesson has a title but no text"
+    return _("the lesson has a title but no text")
 
 
 def _m_raw_html(tag: str) -> str:
-    return f"raw HTML ('{tag}') is not allowed; write Markdown"
+    return _("raw HTML ('%(tag)s') is not allowed; write Markdown", tag=tag)
 
 
 def _m_orphan_lesson(lesson: str) -> str:
-    return f"lesson '{lesson}' is not listed in any module"
+    return _("lesson '%(lesson)s' is not listed in any module", lesson=lesson)
 
 
 def _m_quiz_category(slug: str) -> str:
-    return f"the quiz must start with the line '$CATEGORY: {slug}' followed by a blank line"
+    return _("the quiz must start with the line '$CATEGORY: %(slug)s' followed by a blank line", slug=slug)
 
 
 def _m_empty_file() -> str:
-    return "the file is empty"
+    return _("the file is empty")
 
 
 def _m_unknown_protocol(slug: str) -> str:
-    return f"'{slug}' is not a known service protocol"
+    return _("'%(slug)s' is not a known service protocol", slug=slug)
 
 
 def _m_bad_link(link: str) -> str:
-    return f"the link '{link}' must look like protocol:complaint-handling#listen"
+    return _("the link '%(link)s' must look like protocol:complaint-handling#listen", link=link)
 
 
 def _m_unknown_section(link: str, slug: str) -> str:
-    return f"the link '{link}' names no section of protocol '{slug}'"
+    return _("the link '%(link)s' names no section of protocol '%(slug)s'", link=link, slug=slug)
 
 
 def _m_unlisted_protocol(slug: str) -> str:
-    return f"the lessons link to protocol '{slug}'; add it to the course's protocols list"
+    return _("the lessons link to protocol '%(slug)s'; add it to the course's protocols list", slug=slug)
 
 
 def _m_version_missing(version: int) -> str:
-    return f"must include the current version {version}"
+    return _("must include the current version %(version)s", version=version)
 
 
 def _m_versions() -> str:
-    return "must be a list of version numbers (whole numbers of 1 or more), each listed once"
+    return _("must be a list of version numbers (whole numbers of 1 or more), each listed once")
 
 
 def _m_no_sections() -> str:
-    return "the document has no sections; start each one with a '## Heading' line"
+    return _("the document has no sections; start each one with a '## Heading' line")
 
 
 def _m_duplicate_anchor(anchor: str) -> str:
-    return f"two sections get the same anchor '{anchor}'; give them different headings"
+    return _("two sections get the same anchor '%(anchor)s'; give them different headings", anchor=anchor)
 
 
 def _m_section_count(lang: str, count: int, expected: int, first: str) -> str:
-    return (f"the '{lang}' document has {count} sections but the '{first}' one has {expected}; "
-            "every language must list the same sections in the same order")
+    return _("the '%(lang)s' document has %(count)s sections but the '%(first)s' one has %(expected)s; "
+             "every language must list the same sections in the same order",
+             lang=lang, count=count, expected=expected, first=first)
 
 
 def _m_empty_section(title: str) -> str:
-    return f"section '{title}' has no text"
+    return _("section '%(title)s' has no text", title=title)
 
 
 def _m_stray_file(name: str) -> str:
-    return f"'{name}' belongs to no language or version declared in protocol.yaml"
+    return _("'%(name)s' belongs to no language or version declared in protocol.yaml", name=name)
 
 
 def _m_not_a_course() -> str:
-    return "the folder has no course.yaml"
+    return _("the folder has no course.yaml")
 
 
 def _m_not_a_protocol() -> str:
-    return "the folder has no protocol.yaml"
+    return _("the folder has no protocol.yaml")
 
 
 # --- Errors --------------------------------------------------------------------------------
@@ -245,9 +262,9 @@ class CurriculumProblem:
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
-            where += f", line {self.line}"
+            where = _("%(file)s, line %(line)s", file=where, line=self.line)
         if self.field:
-            where += f", field {self.field}"
+            where = _("%(place)s, field %(field)s", place=where, field=self.field)
         return f"{where}: {self.message}"
 
 
@@ -400,7 +417,7 @@ def _read_text(report: _Report, path: Path) -> str | None:
     except UnicodeDecodeError:
         report.add(path, _m_not_utf8())
     except OSError as exc:
-        report.add(path, f"the file cannot be read ({exc.strerror or exc})")
+        report.add(path, _m_unreadable(exc.strerror or exc))
     return None
 
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from servicecraft.messages import _
 from training.quizzes.questions import (
     QUESTION_TYPES,
     TEXT_FORMATS,
@@ -51,106 +52,125 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------------------
-# Messages shown to people (kept together so they can be wrapped with gettext)
+# Messages shown to people (kept together; translated through servicecraft.messages)
 # ---------------------------------------------------------------------------
 
 
 def _m_not_utf8() -> str:
-    return "The file is not UTF-8 text; save it as UTF-8 and import it again."
+    return _("The file is not UTF-8 text; save it as UTF-8 and import it again.")
 
 
 def _m_unclosed_brace() -> str:
-    return "The answers start with { but there is no closing }."
+    return _("The answers start with { but there is no closing }.")
 
 
 def _m_unopened_brace() -> str:
-    return "There is a closing } without an opening {; write \\} for a literal brace."
+    return _("There is a closing } without an opening {; write \\} for a literal brace.")
 
 
 def _m_brace_order() -> str:
-    return "A closing } comes before the opening {."
+    return _("A closing } comes before the opening {.")
 
 
 def _m_nested_brace() -> str:
-    return "The answers contain another {; write \\{ for a literal brace."
+    return _("The answers contain another {; write \\{ for a literal brace.")
 
 
 def _m_second_block() -> str:
-    return "A question can have only one {...} answer block; write \\{ and \\} for literal braces."
+    return _("A question can have only one {...} answer block; write \\{ and \\} for literal braces.")
 
 
 def _m_category_alone() -> str:
-    return "Put a blank line after the $CATEGORY: line; it must stand alone."
+    return _("Put a blank line after the $CATEGORY: line; it must stand alone.")
 
 
 def _m_category_empty() -> str:
-    return "The $CATEGORY: line does not name a category."
+    return _("The $CATEGORY: line does not name a category.")
 
 
 def _m_too_few(minimum: int, what: str) -> str:
-    return f"This {what} question needs at least {minimum} answers."
+    if what == "multiple-choice":
+        return _("This multiple-choice question needs at least %(minimum)s answers.", minimum=minimum)
+    if what == "matching":
+        return _("This matching question needs at least %(minimum)s answers.", minimum=minimum)
+    if what == "short-answer":
+        return _("This short-answer question needs at least %(minimum)s answers.", minimum=minimum)
+    return _("This %(what)s question needs at least %(minimum)s answers.", what=what, minimum=minimum)
 
 
 def _m_empty_choice(number: int) -> str:
-    return f"Answer {number} is empty."
+    return _("Answer %(number)s is empty.", number=number)
 
 
 def _m_no_arrow(number: int) -> str:
-    return f"Matching pair {number} has no '->' between the item and its answer."
+    return _("Matching pair %(number)s has no '->' between the item and its answer.", number=number)
 
 
 def _m_empty_match_answer(number: int) -> str:
-    return f"Matching pair {number} has nothing after '->'."
+    return _("Matching pair %(number)s has nothing after '->'.", number=number)
 
 
 def _m_bad_weight(weight: str) -> str:
-    return f"The grade %{weight}% is not a number."
+    return _("The grade %%%(weight)s%% is not a number.", weight=weight)
 
 
 def _m_grade_not_allowed(weight: str) -> str:
-    return (
-        f"The grade %{weight}% is not one Moodle allows; use 100, 90, 83.33333, 80, 75, 70, "
+    return _(
+        "The grade %%%(weight)s%% is not one Moodle allows; use 100, 90, 83.33333, 80, 75, 70, "
         "66.66667, 60, 50, 40, 33.33333, 30, 25, 20, 16.66667, 14.28571, 12.5, 11.11111, "
-        "10, 5 or 0 (or one of them negative)."
+        "10, 5 or 0 (or one of them negative).",
+        weight=weight,
     )
 
 
 def _m_no_numbers() -> str:
-    return "This numerical question has no answer; write it like {#3:0.5} or {#1..5}."
+    return _("This numerical question has no answer; write it like {#3:0.5} or {#1..5}.")
 
 
 def _m_not_a_number(text: str) -> str:
     if not text:
-        return "A numerical answer is missing a number (numerical answers look like 3, 3:0.5 or 1..5)."
-    return f"'{text}' is not a number (numerical answers look like 3, 3:0.5 or 1..5)."
+        return _("A numerical answer is missing a number (numerical answers look like 3, 3:0.5 or 1..5).")
+    return _("'%(text)s' is not a number (numerical answers look like 3, 3:0.5 or 1..5).", text=text)
 
 
 def _m_export_name() -> str:
-    return "has no name"
+    return _("has no name")
 
 
 def _m_export_description_feedback() -> str:
-    return "is a description, which GIFT cannot give general feedback"
+    return _("is a description, which GIFT cannot give general feedback")
 
 
 def _m_export_arrow(where: str) -> str:
-    return f"has '->' in {where}, which GIFT would read as a matching question"
+    if where == "an answer or its feedback":
+        return _("has '->' in an answer or its feedback, which GIFT would read as a matching question")
+    if where == "an item":
+        return _("has '->' in an item, which GIFT would read as a matching question")
+    return _("has '->' in %(where)s, which GIFT would read as a matching question", where=where)
 
 
 def _m_export_single() -> str:
-    return "is single-choice but no answer gives full credit, which GIFT cannot write"
+    return _("is single-choice but no answer gives full credit, which GIFT cannot write")
 
 
 def _m_export_grade(fraction: float) -> str:
-    return f"uses the grade {fraction:g}, which is not one of Moodle's grades"
+    return _("uses the grade %(grade)s, which is not one of Moodle's grades", grade=format(fraction, "g"))
 
 
 def _m_export_not_finite() -> str:
-    return "has a numerical answer that is not a finite number"
+    return _("has a numerical answer that is not a finite number")
 
 
 def _m_export_category() -> str:
-    return "has a category with a line break"
+    return _("has a category with a line break")
+
+
+def _m_export_problem(number: int, name: str, problem: str) -> str:
+    return _("Question %(number)s (%(name)s) %(problem)s.", number=number, name=repr(name), problem=problem)
+
+
+def _m_problem(filename: str, line: int, message: str) -> str:
+    return _("%(file)s, line %(line)s: %(message)s", file=filename, line=line, message=message)
 
 
 # ---------------------------------------------------------------------------
@@ -167,7 +187,7 @@ class GiftProblem:
     filename: str = "<input>"
 
     def __str__(self) -> str:
-        return f"{self.filename}, line {self.line}: {self.message}"
+        return _m_problem(self.filename, self.line, self.message)
 
 
 class GiftError(ValueError):
@@ -811,7 +831,7 @@ def export_gift(questions: Iterable[Question], categories: bool = True) -> str:
     """
     questions = list(questions)
     problems = [
-        f"Question {number} ({q.name!r}) {message}."
+        _m_export_problem(number, q.name, message)
         for number, q in enumerate(questions, start=1)
         for message in _export_problems(q)
     ]

@@ -42,6 +42,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
+from servicecraft.messages import _
+
 TEXT_FORMATS = ("moodle", "html", "markdown", "plain")
 
 QUESTION_TYPES = (
@@ -95,24 +97,27 @@ def moodle_grade(fraction: float) -> float | None:
 
 
 # ---------------------------------------------------------------------------
-# Messages shown to people (kept together so they can be wrapped with gettext)
+# Messages shown to people (kept together; translated through servicecraft.messages)
 # ---------------------------------------------------------------------------
 
 
 def _m_bad_format(value: object) -> str:
-    return f"Unknown text format {value!r}; use one of: {', '.join(TEXT_FORMATS)}."
+    return _("Unknown text format %(value)s; use one of: %(formats)s.", value=repr(value), formats=", ".join(TEXT_FORMATS))
 
 
 def _m_not_answered_shape(qtype: str, expected: str, got: object) -> str:
-    return f"The response to this {qtype} question must be {expected}, not {type(got).__name__}."
+    """*expected* is already translated (the callers pass ``_("a number")`` and the like)."""
+    return _("The response to this %(qtype)s question must be %(expected)s, not %(got)s.",
+             qtype=qtype, expected=expected, got=type(got).__name__)
 
 
 def _m_choice_out_of_range(index: int, count: int) -> str:
-    return f"Choice number {index} does not exist; this question has {count} choices (0 to {count - 1})."
+    return _("Choice number %(index)s does not exist; this question has %(count)s choices (0 to %(last)s).",
+             index=index, count=count, last=count - 1)
 
 
 def _m_stem_out_of_range(index: object) -> str:
-    return f"Matching item {index!r} is not one of this question's items."
+    return _("Matching item %(index)s is not one of this question's items.", index=repr(index))
 
 
 # ---------------------------------------------------------------------------
@@ -412,7 +417,7 @@ def _php_trim(text: str) -> str:
 
 def _check_index(value: object, count: int, qtype: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ResponseError(_m_not_answered_shape(qtype, "a choice number", value))
+        raise ResponseError(_m_not_answered_shape(qtype, _("a choice number"), value))
     if not 0 <= value < count:
         raise ResponseError(_m_choice_out_of_range(value, count))
     return value
@@ -420,7 +425,7 @@ def _check_index(value: object, count: int, qtype: str) -> int:
 
 def _grade_truefalse(question: TrueFalseQuestion, response: object) -> Grade:
     if not isinstance(response, bool):
-        raise ResponseError(_m_not_answered_shape("true/false", "True or False", response))
+        raise ResponseError(_m_not_answered_shape("true/false", _("True or False"), response))
     feedback = question.feedback_true if response else question.feedback_false
     fraction = 1.0 if response == question.correct else 0.0
     return Grade(fraction, _with_general(question, [feedback] if feedback else []))
@@ -434,7 +439,7 @@ def _grade_multichoice(question: MultiChoiceQuestion, response: object) -> Grade
         fraction = question.answers[chosen[0]].fraction
     else:
         if isinstance(response, (str, bytes, Mapping)) or not isinstance(response, Collection):
-            raise ResponseError(_m_not_answered_shape("multiple-response", "a set of choice numbers", response))
+            raise ResponseError(_m_not_answered_shape("multiple-response", _("a set of choice numbers"), response))
         chosen = sorted({_check_index(item, count, "multiple-response") for item in response})
         # Several answers: add the credits up, then keep the total between 0 and 1 (Moodle).
         fraction = min(max(sum(question.answers[i].fraction for i in chosen), 0.0), 1.0)
@@ -466,7 +471,7 @@ def _best(candidates: list[Any]) -> Any | None:
 
 def _grade_shortanswer(question: ShortAnswerQuestion, response: object) -> Grade:
     if not isinstance(response, str):
-        raise ResponseError(_m_not_answered_shape("short-answer", "text", response))
+        raise ResponseError(_m_not_answered_shape("short-answer", _("text"), response))
     if not _php_trim(response):
         return Grade(0.0, [])
     answer = _best([a for a in question.answers if shortanswer_matches(response, a.text)])
@@ -494,7 +499,7 @@ def parse_number(text: str) -> float | None:
 
 def _grade_numerical(question: NumericalQuestion, response: object) -> Grade:
     if isinstance(response, bool) or not isinstance(response, (int, float, str)):
-        raise ResponseError(_m_not_answered_shape("numerical", "a number", response))
+        raise ResponseError(_m_not_answered_shape("numerical", _("a number"), response))
     if isinstance(response, str):
         if not _php_trim(response):
             return Grade(0.0, [])
@@ -512,13 +517,13 @@ def _grade_numerical(question: NumericalQuestion, response: object) -> Grade:
 
 def _grade_matching(question: MatchingQuestion, response: object) -> Grade:
     if not isinstance(response, Mapping):
-        raise ResponseError(_m_not_answered_shape("matching", "a mapping of item to answer", response))
+        raise ResponseError(_m_not_answered_shape("matching", _("a mapping of item to answer"), response))
     stems = [i for i, pair in enumerate(question.pairs) if not pair.is_distractor]
     for key, value in response.items():
         if key not in stems or isinstance(key, bool):
             raise ResponseError(_m_stem_out_of_range(key))
         if value is not None and not isinstance(value, str):
-            raise ResponseError(_m_not_answered_shape("matching", "answer texts", value))
+            raise ResponseError(_m_not_answered_shape("matching", _("answer texts"), value))
     if not stems:
         return Grade(0.0, _with_general(question, []))
     right = sum(1 for i in stems if response.get(i) == question.pairs[i].answer)
@@ -527,7 +532,7 @@ def _grade_matching(question: MatchingQuestion, response: object) -> Grade:
 
 def _grade_essay(question: EssayQuestion, response: object) -> Grade:
     if not isinstance(response, str):
-        raise ResponseError(_m_not_answered_shape("essay", "text", response))
+        raise ResponseError(_m_not_answered_shape("essay", _("text"), response))
     # An empty essay has nothing for a person to grade.
     return Grade(0.0, _with_general(question, []), needs_manual=bool(_php_trim(response)))
 

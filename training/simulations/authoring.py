@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from servicecraft.messages import _
 from training.simulations.engine import (
     Action,
     Choice,
@@ -36,35 +37,36 @@ from training.simulations.scenario import Scenario, ScenarioError, load_scenario
 __all__ = ["AuthoringError", "parse_steps", "play", "play_scenario", "validate_paths"]
 
 
-# --- Messages: kept in one place so they can be wrapped in gettext later. ------------------
+# --- Messages: kept in one place, translated through servicecraft.messages. ---------------
 
 def _m_no_files(path: str) -> str:
-    return f"{path}: the folder holds no .yaml scenario files"
+    return _("%(path)s: the folder holds no .yaml scenario files", path=path)
 
 
 def _m_missing(path: str) -> str:
-    return f"{path}: no such file or folder"
+    return _("%(path)s: no such file or folder", path=path)
 
 
 def _m_bad_step(number: int, piece: str) -> str:
-    return (f"step {number} '{piece}' is not a step: write a choice number (0 is the first), "
-            "c:main/sub for a category or r:text for a reply")
+    return _("step %(number)s '%(piece)s' is not a step: write a choice number (0 is the first), "
+             "c:main/sub for a category or r:text for a reply", number=number, piece=piece)
 
 
 def _m_empty_path() -> str:
-    return "the path is empty; give steps such as 0,c:payment/billing-error,r:Thank you"
+    return _("the path is empty; give steps such as 0,c:payment/billing-error,r:Thank you")
 
 
 def _m_step_failed(number: int, message: str) -> str:
-    return f"step {number}: {message}"
+    return _("step %(number)s: %(message)s", number=number, message=message)
 
 
 def _m_extra_steps(number: int, outcome: str) -> str:
-    return f"step {number}: the conversation has already ended ({outcome}); remove the steps from here on"
+    return _("step %(number)s: the conversation has already ended (%(outcome)s); remove the steps from here on",
+             number=number, outcome=outcome)
 
 
 def _m_unfinished(node: str) -> str:
-    return f"the path stops at node {node} before the conversation ends; add the next steps"
+    return _("the path stops at node %(node)s before the conversation ends; add the next steps", node=node)
 
 
 class AuthoringError(Exception):

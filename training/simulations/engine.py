@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from servicecraft.messages import _
 from servicecraft.taxonomy import main_part
 from servicecraft.texts import Text
 from training.simulations.scenario import MOOD_MAX, MOOD_MIN, OUTCOMES, Node, Scenario
@@ -49,64 +50,71 @@ STATE_VERSION = 1
 Points = int | float  # classify can award half points
 
 
-# --- Messages: kept in one place so they can be wrapped in gettext later. ------------------
+# --- Messages: kept in one place, translated through servicecraft.messages. ---------------
 
 def _m_finished() -> str:
-    return "this attempt has already ended; start a new one"
+    return _("this attempt has already ended; start a new one")
 
 
 def _m_wrong_action(node: str, expected: str) -> str:
-    wants = {"choices": "picking one of the choices", "classify": "filing the request under a "
-             "category", "reply": "typing a reply"}.get(expected, expected)
-    return f"node {node} expects {wants}"
+    if expected == "choices":
+        return _("node %(node)s expects picking one of the choices", node=node)
+    if expected == "classify":
+        return _("node %(node)s expects filing the request under a category", node=node)
+    if expected == "reply":
+        return _("node %(node)s expects typing a reply", node=node)
+    return _("node %(node)s expects %(expected)s", node=node, expected=expected)
 
 
 def _m_index(node: str, count: int) -> str:
-    return f"node {node} has choices 0 to {count - 1}; pick one of them"
+    return _("node %(node)s has choices 0 to %(last)s; pick one of them", node=node, last=count - 1)
 
 
 def _m_unknown_category(value: object) -> str:
-    return f"'{value}' is not a request category; pick one from the list"
+    return _("'%(value)s' is not a request category; pick one from the list", value=value)
 
 
 def _m_reply_type() -> str:
-    return "the reply must be text"
+    return _("the reply must be text")
 
 
 def _m_reply_empty() -> str:
-    return "the reply is empty; type what you would say to the customer"
+    return _("the reply is empty; type what you would say to the customer")
 
 
 def _m_reply_long(length: int) -> str:
-    return f"the reply is {length} characters long; keep it to {MAX_REPLY_LENGTH}"
+    return _("the reply is %(length)s characters long; keep it to %(maximum)s", length=length, maximum=MAX_REPLY_LENGTH)
 
 
 def _m_unknown_action(action: object) -> str:
-    return f"'{action}' is not a step: pick a choice, a category or type a reply"
+    return _("'%(action)s' is not a step: pick a choice, a category or type a reply", action=action)
 
 
 def _m_other_scenario(state_id: object, scenario_id: str) -> str:
-    return f"this attempt belongs to scenario '{state_id}', not '{scenario_id}'"
+    return _("this attempt belongs to scenario '%(state_id)s', not '%(scenario_id)s'",
+             state_id=state_id, scenario_id=scenario_id)
 
 
 def _m_bad_state(detail: str) -> str:
-    return f"the saved attempt cannot be read ({detail})"
+    """*detail* is already translated (the callers pass ``_("a step is malformed")`` and the like)."""
+    return _("the saved attempt cannot be read (%(detail)s)", detail=detail)
 
 
 def _m_no_reply_node(node: object) -> str:
-    return f"'{node}' is not a reply node of this scenario"
+    return _("'%(node)s' is not a reply node of this scenario", node=node)
 
 
 def _m_not_on_path(node: str) -> str:
-    return f"node {node} is not a reply the trainee gave in this attempt"
+    return _("node %(node)s is not a reply the trainee gave in this attempt", node=node)
 
 
 def _m_not_named(node: str, criterion: object) -> str:
-    return f"the reply at node {node} is not scored on '{criterion}'"
+    return _("the reply at node %(node)s is not scored on '%(criterion)s'", node=node, criterion=criterion)
 
 
 def _m_grade_range(node: str, criterion: str, maximum: int) -> str:
-    return f"the grade for '{criterion}' at node {node} must be a number from 0 to {maximum}"
+    return _("the grade for '%(criterion)s' at node %(node)s must be a number from 0 to %(maximum)s",
+             criterion=criterion, node=node, maximum=maximum)
 
 
 # --- Errors and actions ---------------------------------------------------------------------
@@ -230,30 +238,30 @@ def _is_points(value: object) -> bool:
 
 def _points_map(value: object) -> dict[str, Points]:
     if not isinstance(value, Mapping):
-        raise StateError(_m_bad_state("points must be a mapping"))
+        raise StateError(_m_bad_state(_("points must be a mapping")))
     out = {}
     for key, number in value.items():
         if not isinstance(key, str) or not _is_points(number):
-            raise StateError(_m_bad_state(f"points for '{key}' must be a number"))
+            raise StateError(_m_bad_state(_("points for '%(key)s' must be a number", key=key)))
         out[key] = number
     return out
 
 
 def _state_from_dict(data: object) -> State:
     if not isinstance(data, Mapping):
-        raise StateError(_m_bad_state("it is not a mapping"))
+        raise StateError(_m_bad_state(_("it is not a mapping")))
     if data.get("version", STATE_VERSION) != STATE_VERSION:
-        raise StateError(_m_bad_state(f"unknown version {data.get('version')!r}"))
+        raise StateError(_m_bad_state(_("unknown version %(version)s", version=repr(data.get("version")))))
     steps = []
     for raw in data.get("steps", []):
         if not isinstance(raw, Mapping) or raw.get("kind") not in ("choices", "classify", "reply"):
-            raise StateError(_m_bad_state("a step is malformed"))
+            raise StateError(_m_bad_state(_("a step is malformed")))
         choice, category, reply = raw.get("choice"), raw.get("category"), raw.get("reply")
         if not (isinstance(raw.get("node"), str) and _is_int(raw.get("mood"))
                 and (choice is None or _is_int(choice))
                 and (category is None or isinstance(category, str))
                 and (reply is None or isinstance(reply, str))):
-            raise StateError(_m_bad_state("a step is malformed"))
+            raise StateError(_m_bad_state(_("a step is malformed")))
         steps.append(Step(node=raw["node"], kind=raw["kind"], mood=raw["mood"],
                           points=_points_map(raw.get("points", {})), choice=choice,
                           category=category, reply=reply))
@@ -266,7 +274,7 @@ def _state_from_dict(data: object) -> State:
             and _is_int(state.mood) and MOOD_MIN <= state.mood <= MOOD_MAX
             and isinstance(state.finished, bool) and isinstance(state.hung_up, bool)
             and (outcome is None or outcome in OUTCOMES)):
-        raise StateError(_m_bad_state("a field has the wrong type"))
+        raise StateError(_m_bad_state(_("a field has the wrong type")))
     return state
 
 
@@ -305,12 +313,12 @@ def start(scenario: Scenario) -> State:
 
 def _current(scenario: Scenario, state: State) -> Node:
     if not isinstance(state, State):
-        raise StateError(_m_bad_state("it is not an attempt"))
+        raise StateError(_m_bad_state(_("it is not an attempt")))
     if state.scenario != scenario.id:
         raise StateError(_m_other_scenario(state.scenario, scenario.id))
     node = scenario.nodes.get(state.node)
     if node is None:
-        raise StateError(_m_bad_state(f"node '{state.node}' is not in the scenario"))
+        raise StateError(_m_bad_state(_("node '%(node)s' is not in the scenario", node=state.node)))
     return node
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from servicecraft.messages import _
 from servicecraft.taxonomy import all_categories
 from servicecraft.texts import Text, is_text, missing_languages
 
@@ -73,210 +74,241 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # node and criterion ids
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 
 
-# --- Messages: kept in one place so they can be wrapped in gettext later. ------------------
+# --- Messages: kept in one place, translated through servicecraft.messages. ---------------
 
 def _m_yaml(detail: str) -> str:
-    return f"the file is not valid YAML ({detail})"
+    return _("the file is not valid YAML (%(detail)s)", detail=detail)
 
 
 def _m_not_utf8() -> str:
-    return "the file is not UTF-8 text; save it as UTF-8"
+    return _("the file is not UTF-8 text; save it as UTF-8")
 
 
 def _m_unreadable(detail: str) -> str:
-    return f"the file cannot be read ({detail})"
+    return _("the file cannot be read (%(detail)s)", detail=detail)
 
 
 def _m_not_mapping() -> str:
-    return "the file must describe a scenario: fields such as format, id, title and nodes"
+    return _("the file must describe a scenario: fields such as format, id, title and nodes")
 
 
 def _m_missing() -> str:
-    return "is required but missing"
+    return _("is required but missing")
 
 
 def _m_unknown(allowed: Iterable[str]) -> str:
-    return "is not a known field; check the spelling (allowed here: " + ", ".join(allowed) + ")"
+    return _("is not a known field; check the spelling (allowed here: %(allowed)s)", allowed=", ".join(allowed))
 
 
 def _m_duplicate_key() -> str:
-    return "is written twice; keep only one"
+    return _("is written twice; keep only one")
 
 
 def _m_mapping() -> str:
-    return "must be a group of fields (key: value lines)"
+    return _("must be a group of fields (key: value lines)")
 
 
 def _m_list(what: str) -> str:
-    return f"must be a list of {what}"
+    if what == "criteria":
+        return _("must be a list of criteria")
+    if what == "choices":
+        return _("must be a list of choices")
+    if what == "mentor criteria":
+        return _("must be a list of mentor criteria")
+    return _("must be a list of %(what)s", what=what)
 
 
 def _m_format() -> str:
-    return f"must be the number {FORMAT_VERSION}"
+    return _("must be the number %(version)s", version=FORMAT_VERSION)
 
 
 def _m_slug() -> str:
-    return "must use only lower-case letters, digits and single dashes, e.g. double-charge"
+    return _("must use only lower-case letters, digits and single dashes, e.g. double-charge")
 
 
 def _m_id_file(expected: str) -> str:
-    return f"must equal the file name without .yaml (here '{expected}')"
+    return _("must equal the file name without .yaml (here '%(expected)s')", expected=expected)
 
 
 def _m_file_extension(expected: str) -> str:
-    return f"scenario files end in .yaml; rename this file to '{expected}.yaml'"
+    return _("scenario files end in .yaml; rename this file to '%(expected)s.yaml'", expected=expected)
 
 
 def _m_not_text() -> str:
-    return "must be text: a string, or languages with their strings like {en: ..., ru: ...}"
+    return _("must be text: a string, or languages with their strings like {en: ..., ru: ...}")
 
 
 def _m_text_missing(langs: list[str]) -> str:
-    return "lacks the " + ", ".join(langs) + " translation" + ("s" if len(langs) > 1 else "")
+    if len(langs) > 1:
+        return _("lacks the %(langs)s translations", langs=", ".join(langs))
+    return _("lacks the %(langs)s translation", langs=", ".join(langs))
 
 
 def _m_text_extra(langs: list[str]) -> str:
-    return ("has text in " + ", ".join(langs) + ", which is not listed in languages; "
-            "add it to languages or fix the code")
+    return _("has text in %(langs)s, which is not listed in languages; add it to languages or fix the code",
+             langs=", ".join(langs))
 
 
 def _m_languages() -> str:
-    return "must list at least one language code, e.g. [en, ru]"
+    return _("must list at least one language code, e.g. [en, ru]")
 
 
 def _m_language_code(code: object) -> str:
-    return f"'{code}' is not a language code such as en, ru, uk or ja"
+    return _("'%(code)s' is not a language code such as en, ru, uk or ja", code=code)
 
 
 def _m_language_twice(code: str) -> str:
-    return f"'{code}' is listed twice"
+    return _("'%(code)s' is listed twice", code=code)
 
 
 def _m_category(value: object) -> str:
-    return f"'{value}' is not a request category; use main/sub such as payment/billing-error"
+    return _("'%(value)s' is not a request category; use main/sub such as payment/billing-error", value=value)
 
 
 def _m_one_of(allowed: Iterable[str]) -> str:
-    return "must be one of: " + ", ".join(allowed)
+    return _("must be one of: %(allowed)s", allowed=", ".join(allowed))
 
 
 def _m_whole(low: int | None = None, high: int | None = None) -> str:
     if low is not None and high is not None:
-        return f"must be a whole number from {low} to {high}"
+        return _("must be a whole number from %(low)s to %(high)s", low=low, high=high)
     if low is not None:
-        return f"must be a whole number of at least {low}"
-    return "must be a whole number"
+        return _("must be a whole number of at least %(low)s", low=low)
+    return _("must be a whole number")
 
 
 def _m_percent() -> str:
-    return "must be a number from 0 to 100"
+    return _("must be a number from 0 to 100")
 
 
 def _m_bool() -> str:
-    return "must be true or false"
+    return _("must be true or false")
 
 
 def _m_name() -> str:
-    return "must be a name made of letters, digits, '-' and '_'"
+    return _("must be a name made of letters, digits, '-' and '_'")
 
 
 def _m_node_name(name: object) -> str:
-    return f"'{name}' is not a usable node name; use letters, digits, '-' and '_'"
+    return _("'%(name)s' is not a usable node name; use letters, digits, '-' and '_'", name=name)
 
 
 def _m_persona_name() -> str:
-    return "must be a name, or a name per language like {en: Irina, ru: Ирина}"
+    return _("must be a name, or a name per language like {en: Irina, ru: Ирина}")
 
 
 def _m_phrases() -> str:
-    return "must be a list of phrases (strings)"
+    return _("must be a list of phrases (strings)")
 
 
 def _m_no_kind() -> str:
-    return "a node needs exactly one of choices, reply, classify or end"
+    return _("a node needs exactly one of choices, reply, classify or end")
+
+
+def _m_and(words: list[str]) -> str:
+    """Join *words* as "a and b and c"."""
+    joined = words[0]
+    for word in words[1:]:
+        joined = _("%(first)s and %(second)s", first=joined, second=word)
+    return joined
 
 
 def _m_many_kinds(kinds: list[str]) -> str:
-    return "a node takes only one of choices, reply, classify or end, not " + " and ".join(kinds)
+    return _("a node takes only one of choices, reply, classify or end, not %(kinds)s", kinds=_m_and(kinds))
 
 
 def _m_no_choices() -> str:
-    return "must list at least one choice"
+    return _("must list at least one choice")
 
 
 def _m_no_nodes() -> str:
-    return "must list at least one node"
+    return _("must list at least one node")
 
 
 def _m_empty_rubric() -> str:
-    return "must list at least one criterion"
+    return _("must list at least one criterion")
 
 
 def _m_criterion_twice(cid: str) -> str:
-    return f"criterion '{cid}' is defined twice"
+    return _("criterion '%(criterion)s' is defined twice", criterion=cid)
 
 
 def _m_no_node(name: object) -> str:
-    return f"names node '{name}', which does not exist"
+    return _("names node '%(name)s', which does not exist", name=name)
 
 
 def _m_no_criterion(name: object) -> str:
-    return f"names criterion '{name}', which is not in the rubric"
+    return _("names criterion '%(name)s', which is not in the rubric", name=name)
 
 
 def _m_reply_needs_mentor(name: str) -> str:
-    return (f"criterion '{name}' is not marked mentor: true, but free replies can only be "
-            "scored by a mentor")
+    return _("criterion '%(name)s' is not marked mentor: true, but free replies can only be "
+             "scored by a mentor", name=name)
 
 
 def _m_mentor_only(name: str) -> str:
-    return (f"criterion '{name}' is marked mentor: true, so only a mentor can award it from a "
-            "reply; choices and classify cannot score it")
+    return _("criterion '%(name)s' is marked mentor: true, so only a mentor can award it from a "
+             "reply; choices and classify cannot score it", name=name)
 
 
 def _m_reply_criteria_empty() -> str:
-    return "must name at least one mentor criterion"
+    return _("must name at least one mentor criterion")
 
 
 def _m_criterion_listed_twice(name: str) -> str:
-    return f"names criterion '{name}' twice"
+    return _("names criterion '%(name)s' twice", name=name)
 
 
 def _m_hint_not_reply_criterion(name: str) -> str:
-    return f"gives hints for '{name}', which this reply's criteria do not name"
+    return _("gives hints for '%(name)s', which this reply's criteria do not name", name=name)
 
 
 def _m_unreachable() -> str:
-    return "cannot be reached from the start node; link it from a choice or next, or delete it"
+    return _("cannot be reached from the start node; link it from a choice or next, or delete it")
 
 
 def _m_cycle(cycle: list[str]) -> str:
-    return ("leads back to an earlier node, so the conversation could go round for ever: "
-            + " -> ".join(cycle))
+    return _("leads back to an earlier node, so the conversation could go round for ever: %(cycle)s",
+             cycle=" -> ".join(cycle))
 
 
 def _m_never_scores() -> str:
-    return "can never score above zero: no reachable choice, classify or reply awards it"
+    return _("can never score above zero: no reachable choice, classify or reply awards it")
 
 
 def _m_no_model_path() -> str:
-    return ("no route through the conversation reaches every criterion's maximum at once; "
-            "give the best choices enough points")
+    return _("no route through the conversation reaches every criterion's maximum at once; "
+             "give the best choices enough points")
 
 
 def _m_model_path_hangs_up() -> str:
-    return ("every route that reaches every criterion's maximum makes the customer hang up "
-            "(mood reaches hangup_at); soften the mood changes on the best route")
+    return _("every route that reaches every criterion's maximum makes the customer hang up "
+             "(mood reaches hangup_at); soften the mood changes on the best route")
 
 
 def _m_hangs_up_at_start(mood: int, hangup_at: int) -> str:
-    return (f"the customer hangs up before the first reply: the starting mood ({mood}, after "
-            f"the start node's change) reaches hangup_at ({hangup_at})")
+    return _("the customer hangs up before the first reply: the starting mood (%(mood)s, after "
+             "the start node's change) reaches hangup_at (%(hangup_at)s)", mood=mood, hangup_at=hangup_at)
 
 
 def _m_too_complex() -> str:
-    return ("the conversation has too many different routes to check that every maximum can "
-            "be reached at once; simplify the graph")
+    return _("the conversation has too many different routes to check that every maximum can "
+             "be reached at once; simplify the graph")
+
+
+def _m_node_field(node: str | None, field: str | None) -> str:
+    """Where in the file a problem is: "node X, field Y", "node X" or "field Y" ("" when neither)."""
+    if node is not None and field:
+        return _("node %(node)s, field %(field)s", node=node, field=field)
+    if node is not None:
+        return _("node %(node)s", node=node)
+    if field:
+        return _("field %(field)s", field=field)
+    return ""
+
+
+def _m_line(line: int) -> str:
+    return _("line %(line)s", line=line)
 
 
 # --- Problems ------------------------------------------------------------------------------
@@ -292,9 +324,8 @@ class ScenarioProblem:
     line: int | None = None
 
     def __str__(self) -> str:
-        place = ", ".join(p for p in (f"node {self.node}" if self.node is not None else "",
-                                      f"field {self.field}" if self.field else "") if p)
-        where = f" (line {self.line})" if self.line else ""
+        place = _m_node_field(self.node, self.field)
+        where = f" ({_m_line(self.line)})" if self.line else ""
         return f"{self.file}: {place + ': ' if place else ''}{self.message}{where}"
 
 
@@ -619,10 +650,10 @@ def parse_scenario(text: str | bytes, filename: str = "<scenario>", *,
                                              _m_yaml(exc.problem or str(exc)), line)]) from None
     except RecursionError:
         raise ScenarioError([ScenarioProblem(shown, None, None,
-                                             _m_yaml("it is nested too deeply"))]) from None
+                                             _m_yaml(_("it is nested too deeply")))]) from None
     except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
         raise ScenarioError([ScenarioProblem(shown, None, None, _m_yaml(str(exc) or
-                                             "it could not be read"))]) from None
+                                             _("it could not be read")))]) from None
     if not isinstance(data, Mapping):
         raise ScenarioError([ScenarioProblem(shown, None, None, _m_not_mapping(), 1)])
 
