@@ -18,15 +18,18 @@ class NavItem:
     label: object
     roles: tuple[str, ...]
     order: int = 100
+    # Only for agents still onboarding (True), or only for everyone else (False).
+    newhire: bool | None = None
 
 
 _NAV: list[NavItem] = []
 
 
-def nav_item(endpoint: str, label, *, roles: tuple[str, ...], order: int = 100) -> None:
-    """Add a link to the main navigation for people holding any of *roles*."""
+def nav_item(endpoint: str, label, *, roles: tuple[str, ...], order: int = 100, newhire: bool | None = None) -> None:
+    """Add a link to the main navigation for people holding any of *roles* (and, with
+    *newhire*, only for agents still onboarding or only for everyone else)."""
     if all(item.endpoint != endpoint for item in _NAV):
-        _NAV.append(NavItem(endpoint, label, roles, order))
+        _NAV.append(NavItem(endpoint, label, roles, order, newhire))
 
 
 nav_item("core.index", _l("Home"), roles=("admin", "manager", "mentor", "shopper", "agent"), order=0)
@@ -41,6 +44,8 @@ def navigation() -> list[dict]:
         return []
     items = []
     for item in sorted(_NAV, key=lambda i: i.order):
+        if item.newhire is not None and current_user.is_newhire != item.newhire:
+            continue
         if current_user.has_role(*item.roles):
             url = url_for(item.endpoint)
             active = request.path == url or (url != "/" and request.path.startswith(url))
