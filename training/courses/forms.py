@@ -126,3 +126,11 @@ class RuleForm(FlaskForm):
         self.team_id.choices = choices(none + [(t.id, t.name) for t in teams])
         self.branch_id.choices = choices(none + [(b.id, b.name) for b in branches])
         self.role.choices = choices([("", "—")] + role_labels())
+
+
+class DueDateForm(FlaskForm):
+    """Change one enrolment's due date; the reason goes to the audit log."""
+
+    due_date = DateField(_l("New due date"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(message=_l("Say why the due date changes.")), Length(max=500)])
+    submit = SubmitField(_l("Change the due date"))

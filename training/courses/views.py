@@ -19,6 +19,7 @@ from servicecraft.permissions import get_or_404, is_manager, is_staff_lead, requ
 from training.courses import services
 from training.courses.forms import (
     CourseForm,
+    DueDateForm,
     EnrolForm,
     LessonForm,
     ModuleForm,
@@ -414,7 +415,27 @@ def enrolments(course_id: int):
         status_code = 422
     rows = [services.progress_of(e) for e in db.session.scalars(
         select(Enrolment).join(User, User.id == Enrolment.user_id).where(Enrolment.course_id == course.id).order_by(User.name))]
-    return render_template("training/courses/enrolments.html", course=course, form=form, rows=rows), status_code
+    return render_template("training/courses/enrolments.html", course=course, form=form, rows=rows,
+                           due_form=DueDateForm(formdata=None)), status_code
+
+
+@bp.route("/enrolments/<int:enrolment_id>/due", methods=["POST"])
+@require(is_manager)
+def change_due(enrolment_id: int):
+    enrolment = get_or_404(Enrolment, enrolment_id)
+    form = DueDateForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for(".enrolments", course_id=enrolment.course_id)), 303
+    if form.due_date.data is not None and form.due_date.data < date.today():
+        flash(_("The due date cannot be in the past."), "error")
+        return redirect(url_for(".enrolments", course_id=enrolment.course_id)), 303
+    services.change_due_date(enrolment, form.due_date.data, current_user, reason=form.reason.data.strip())
+    db.session.commit()
+    flash(_("The due date of %(name)s is changed.", name=enrolment.user.name), "success")
+    return redirect(url_for(".enrolments", course_id=enrolment.course_id))
 
 
 @bp.route("/rules", methods=["GET", "POST"])

@@ -25,6 +25,7 @@ EXPECTED: dict = {
     "training.courses.delete_lesson": STAFF,
     "training.courses.upload": STAFF,
     "training.courses.enrolments": STAFF,
+    "training.courses.change_due": STAFF,
     "training.courses.rules": STAFF,
     "training.courses.toggle_rule": STAFF,
     "training.courses.file": LEARNERS_AND_STAFF,
@@ -59,12 +60,13 @@ def sample_values(app, users) -> dict:
         stored = storage.save(io.BytesIO(PNG), kinds=(storage.IMAGE,), original_name="dot.png", folder="courses")
         db.session.add(CourseFile(course_id=course.id, storage_key=stored.key, original_name="dot.png",
                                   content_type=stored.content_type, size=stored.size))
-        for role in ("agent", "newhire"):
-            db.session.add(Enrolment(course_id=course.id, user_id=users[role].id))
+        enrolments = [Enrolment(course_id=course.id, user_id=users[role].id) for role in ("agent", "newhire")]
+        db.session.add_all(enrolments)
         rule = EnrolmentRule(course_slug="matrix-course", kind="team", team_id=None, due_days=7, is_active=False)
         db.session.add(rule)
         db.session.commit()
         return {
             "course_id": course.id, "module_id": module.id, "lesson_id": lesson.id,
             "file_name": stored.key.rsplit("/", 1)[-1], "rule_id": rule.id, "person_id": users["agent"].id,
+            "enrolment_id": enrolments[0].id,
         }

@@ -168,3 +168,32 @@ def test_a_person_created_by_an_admin_is_enrolled_by_the_rules(app, runner):
         person = db.session.scalar(select(User).where(User.email == "fresh@example.test"))
         slugs = {e.course.slug for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == person.id))}
         assert onboarding <= slugs
+
+
+def test_a_manager_moves_a_due_date_with_a_reason_kept_in_the_audit_log(app, client, login, make_user, csrf_token):
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from servicecraft.extensions import db
+    from servicecraft.models import AuditEntry
+    from training.courses.models import Enrolment
+
+    from .helpers import make_course, post
+
+    learner = make_user(roles=["agent"], name="Late Learner")
+    ids = make_course(app, enrol=[learner], due_date=date.today() + timedelta(days=2))
+    login(client, make_user(roles=["manager"]))
+    with app.app_context():
+        enrolment_id = db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == learner.id))
+    url = f"/training/courses/enrolments/{enrolment_id}/due"
+    new_due = date.today() + timedelta(days=30)
+    refused = post(client, csrf_token, url, {"due_date": new_due.isoformat(), "reason": ""}, follow_redirects=True)
+    assert "Say why the due date changes." in refused.get_data(as_text=True)
+    post(client, csrf_token, url, {"due_date": new_due.isoformat(), "reason": "Sick leave"})
+    with app.app_context():
+        assert db.session.get(Enrolment, enrolment_id).due_date == new_due
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity == "enrolment", AuditEntry.action == "due_date"))
+        assert entry.reason == "Sick leave"
+    page = client.get(f"/training/courses/{ids['course_id']}/enrolments").get_data(as_text=True)
+    assert new_due.isoformat() in page
