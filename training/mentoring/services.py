@@ -253,19 +253,7 @@ def sign_off(newhire: User, actor: User, override_reason: str | None = None, tod
     audit.record(actor, "user", newhire.id, "sign_off_override" if missing else "sign_off",
                  before={"live_since": None}, after={"live_since": today, "signoff": record.id, "missing": missing},
                  reason=reason)
-    _end_onboarding(newhire, actor)
     return record
-
-
-def _end_onboarding(newhire: User, actor: User) -> None:
-    """Let training.onboarding close the person's plan, when it offers `end_onboarding(user, actor)`."""
-    try:
-        from training.onboarding import services as onboarding
-    except ImportError:
-        return
-    hook = getattr(onboarding, "end_onboarding", None)
-    if callable(hook):
-        hook(newhire, actor)
 
 
 def signoffs_of(user: User) -> list[SignOff]:
