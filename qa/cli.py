@@ -3,3 +3,9 @@
 
 def register(app) -> None:
     """Add this package's command groups to the app's CLI."""
+    from qa.evaluations.cli import evaluations, forms
+    from qa.tickets.cli import tickets
+
+    app.cli.add_command(forms)
+    app.cli.add_command(evaluations)
+    app.cli.add_command(tickets)

@@ -5,8 +5,13 @@
 
 from flask import Blueprint
 
+from qa.calibration.views import bp as calibration_bp
+from qa.evaluations.views import bp as evaluations_bp
+from qa.missions.views import bp as missions_bp
+from qa.reviews.views import bp as reviews_bp
+from qa.tickets.views import bp as tickets_bp
+
 bp = Blueprint("qa", __name__, url_prefix="/qa")
 
-# Feature blueprints register here, e.g.:
-#   from qa.tickets.views import bp as tickets_bp
-#   bp.register_blueprint(tickets_bp)
+for feature_bp in (evaluations_bp, missions_bp, reviews_bp, calibration_bp, tickets_bp):
+    bp.register_blueprint(feature_bp)

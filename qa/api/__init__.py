@@ -3,4 +3,8 @@
 
 def blueprints() -> list:
     """Return this package's API blueprints, registered under /api/v1 by servicecraft.api."""
-    return []
+    from qa.api.evaluations import blp as evaluations
+    from qa.api.tickets import blp as tickets
+    from qa.api.webhooks import blp as webhooks
+
+    return [evaluations, tickets, webhooks]

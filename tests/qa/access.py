@@ -1,0 +1,25 @@
+"""Who may open each route of the qa package: the features' tables merged.
+
+Each feature keeps its own table in ``tests/qa/<feature>/access.py``.
+"""
+
+from tests.qa.calibration import access as _calibration
+from tests.qa.evaluations import access as _evaluations
+from tests.qa.missions import access as _missions
+from tests.qa.reviews import access as _reviews
+from tests.qa.tickets import access as _tickets
+
+_FEATURES = (_evaluations, _missions, _reviews, _calibration, _tickets)
+
+EXPECTED: dict = {}
+for _feature in _FEATURES:
+    _overlap = set(EXPECTED) & set(_feature.EXPECTED)
+    assert not _overlap, f"{_feature.__name__} repeats {_overlap}"
+    EXPECTED.update(_feature.EXPECTED)
+
+
+def sample_values(app, users) -> dict:
+    values: dict = {}
+    for feature in _FEATURES:
+        values.update(feature.sample_values(app, users))
+    return values
