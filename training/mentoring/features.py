@@ -81,7 +81,7 @@ def _finish_courses(person: User, admin, grader, today: date) -> None:
     """Read every lesson of the person's courses and pass their quizzes (essays graded by the mentor)."""
     from training.courses import services as courses
     from training.courses.models import LessonView
-    from training.quizzes.features import DEMO_ESSAY, _demo_attempt
+    from training.quizzes.features import DEMO_ESSAY, demo_attempt
     from training.quizzes.models import Quiz
 
     when = datetime.combine(today - timedelta(days=10), datetime.min.time(), tzinfo=UTC)
@@ -94,7 +94,7 @@ def _finish_courses(person: User, admin, grader, today: date) -> None:
                 db.session.add(LessonView(lesson_id=lesson.id, user_id=person.id))
         db.session.flush()
         for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id == enrolment.course_id)):
-            _demo_attempt(person, quiz, right=True, when=when, essay=DEMO_ESSAY["en"], grader=grader, essay_percent=95)
+            demo_attempt(person, quiz, right=True, when=when, essay=DEMO_ESSAY["en"], grader=grader, essay_percent=95)
         courses.refresh_completion(person, enrolment.course, actor=admin)
 
 

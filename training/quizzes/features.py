@@ -85,7 +85,7 @@ DEMO_ESSAY = {
 }
 
 
-def _demo_attempt(user, quiz, *, right: bool, when, essay: str | None = None, grader=None, essay_percent: int = 90):
+def demo_attempt(user, quiz, *, right: bool, when, essay: str | None = None, grader=None, essay_percent: int = 90):
     """Give *user* one submitted attempt at *quiz* (unless they have one); a grader grades its essay."""
     from training.quizzes import services
     from training.quizzes.models import QuizAttempt
@@ -143,12 +143,12 @@ def demo_attempts(ctx: dict) -> str | None:
     if newhire3 is not None:
         for days, quiz in zip((40, 25), quizzes[:2], strict=False):
             essay = DEMO_ESSAY.get(newhire3.language, DEMO_ESSAY["en"])
-            made.append(_demo_attempt(newhire3, quiz, right=True, when=base - timedelta(days=days), essay=essay, grader=mentor2))
+            made.append(demo_attempt(newhire3, quiz, right=True, when=base - timedelta(days=days), essay=essay, grader=mentor2))
     if newhire2 is not None and quizzes:
-        made.append(_demo_attempt(newhire2, quizzes[0], right=False, when=base - timedelta(days=6)))
+        made.append(demo_attempt(newhire2, quizzes[0], right=False, when=base - timedelta(days=6)))
     if newhire is not None and quizzes:
         essay = DEMO_ESSAY.get(newhire.language, DEMO_ESSAY["en"])
-        made.append(_demo_attempt(newhire, quizzes[0], right=True, when=base - timedelta(days=1), essay=essay))
+        made.append(demo_attempt(newhire, quizzes[0], right=True, when=base - timedelta(days=1), essay=essay))
     db.session.flush()
     count = sum(1 for attempt in made if attempt is not None)
     return f"{count} quiz attempts (passed, failed, and an essay waiting for mentor@demo.test)"
