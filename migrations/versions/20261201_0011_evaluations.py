@@ -37,7 +37,7 @@ def upgrade():
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('fingerprint', sa.String(length=80), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', servicecraft.db.UTCDateTime(), nullable=False),
     sa.Column('published_at', servicecraft.db.UTCDateTime(), nullable=True),

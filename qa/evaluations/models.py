@@ -57,7 +57,7 @@ class FormVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     source: Mapped[str] = mapped_column(Text)  # the form file (YAML), as forms.md describes it
-    fingerprint: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(80))  # "sha256:" and 64 hex digits
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people_user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
