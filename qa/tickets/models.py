@@ -77,3 +77,101 @@ class AgentLink(db.Model):
     linked_at: Mapped[datetime | None]
 
     user: Mapped[User | None] = relationship()
+
+
+class TicketRating(db.Model):
+    """A satisfaction rating given separately from the ticket; it credits the agent it names."""
+
+    __tablename__ = "qa_ticket_rating"
+    __table_args__ = (
+        UniqueConstraint("source", "ticket_external_id", "rating_key"),
+        Index("ix_qa_ticket_rating_ticket", "source", "ticket_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    ticket_external_id: Mapped[str] = mapped_column(String(64))
+    # The source's rating id, or "ticket" when the source gives none (one rating per ticket).
+    rating_key: Mapped[str] = mapped_column(String(64))
+    agent_external_id: Mapped[str | None] = mapped_column(String(64))
+    csat: Mapped[str] = mapped_column(String(16))
+    rated_at: Mapped[datetime | None]
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HelpdeskConnection(db.Model):
+    """A configured help desk: where to pull changes from and how its webhooks are signed."""
+
+    __tablename__ = "qa_helpdesk_connection"
+    __table_args__ = (UniqueConstraint("source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    base_url: Mapped[str | None] = mapped_column(String(300))
+    username: Mapped[str | None] = mapped_column(String(254))
+    # Credentials and HMAC secrets must be usable, so they are stored as given (never hashed)
+    # and never shown again after they are saved.
+    api_token: Mapped[str | None] = mapped_column(String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(String(500))
+    is_sync_enabled: Mapped[bool] = mapped_column(default=False)
+    cursor: Mapped[str | None] = mapped_column(String(500))
+    last_sync_at: Mapped[datetime | None]
+    last_sync_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    last_sync_error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CategoryRule(db.Model):
+    """Map a source tag or ticket type to a category of the request taxonomy (first match wins)."""
+
+    __tablename__ = "qa_category_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(16))  # None: any source
+    kind: Mapped[str] = mapped_column(String(16))  # tag, type
+    value: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketImport(db.Model):
+    """One import run (CLI, upload, API, sync or webhook) and what it did."""
+
+    __tablename__ = "qa_ticket_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    via: Mapped[str] = mapped_column(String(16))  # cli, upload, api, sync, webhook
+    filename: Mapped[str | None] = mapped_column(String(300))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people_user.id"))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    is_refused: Mapped[bool] = mapped_column(default=False)
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class SurveyResponse(db.Model):
+    """A customer's post-contact survey answer, attributed to the ticket's agent."""
+
+    __tablename__ = "qa_survey_response"
+    __table_args__ = (UniqueConstraint("nonce"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The link's one-time id (or the imported answer's id), so each link is answered once.
+    nonce: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("qa_ticket.id", ondelete="SET NULL"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    ticket_external_id: Mapped[str] = mapped_column(String(64))
+    agent_external_id: Mapped[str | None] = mapped_column(String(64))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("people_user.id"), index=True)
+    csat: Mapped[int | None] = mapped_column(Integer)  # 1..5
+    nps: Mapped[int | None] = mapped_column(Integer)  # 0..10
+    ces: Mapped[int | None] = mapped_column(Integer)  # 1..7
+    comment: Mapped[str | None] = mapped_column(String(2000))
+    language: Mapped[str | None] = mapped_column(String(8))
+    is_imported: Mapped[bool] = mapped_column(default=False)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    ticket: Mapped[Ticket | None] = relationship()
