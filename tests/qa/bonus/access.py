@@ -1,0 +1,10 @@
+"""Who may open each route of qa.bonus (merged into tests/qa/access.py)."""
+
+from tests.servicecraft.access import PUBLIC, SIGNED_IN  # noqa: F401
+
+EXPECTED: dict = {}
+
+
+def sample_values(app, users) -> dict:
+    """Values for this feature's URL parameters (create the records they need)."""
+    return {}
