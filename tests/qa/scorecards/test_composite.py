@@ -144,12 +144,14 @@ def test_bad_component_values_are_refused():
 
 
 def test_messages_go_through_the_translator():
-    messages.install({"%(key)s is %(value)s, outside 0..100": "%(key)s vaut %(value)s, hors de 0..100"}.get)
+    french = {"%(key)s is %(value)s, outside 0..100": "%(key)s vaut %(value)s, hors de 0..100"}
+    previous = messages.installed()  # the app's translator, when a test app exists: put it back
+    messages.install(lambda message: french.get(message, message))
     try:
         with pytest.raises(CompositeError) as caught:
             composite({"qa_pct": 120})
     finally:
-        messages.uninstall()
+        messages.install(previous)
     assert caught.value.problems == ["qa_pct vaut 120, hors de 0..100"]
 
 
