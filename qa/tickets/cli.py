@@ -85,3 +85,33 @@ def sync_command(source: str, as_json: bool):
                    f"unchanged {outcome['unchanged']}, stale {outcome['stale']}", err=True)
     if outcome.get("errors"):
         fail(outcome["errors"])
+
+
+@tickets.command("import-surveys")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print {imported, errors} as one JSON document")
+@with_appcontext
+def import_surveys_command(path: Path, as_json: bool):
+    """Import post-contact survey answers collected elsewhere (CSV); all rows or none.
+
+    Columns: response_id, source, ticket_external_id, answered_at (required), csat (1-5),
+    nps (0-10), ces (1-7), comment. Answers are credited to the ticket's agent.
+    """
+    from qa.tickets import surveys
+    from servicecraft.extensions import db
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail([f"{path.name}: the file is not UTF-8 text"])
+    stored, errors = surveys.import_answers(text)
+    if errors:
+        db.session.rollback()
+        if as_json:
+            emit_json({"imported": 0, "errors": errors})
+        fail(errors)
+    db.session.commit()
+    if as_json:
+        emit_json({"imported": stored, "errors": []})
+    else:
+        click.echo(f"{stored} survey answer(s) imported", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -183,3 +184,19 @@ def test_survey_answers_import_all_or_nothing(app, runner):
         assert surveys.import_answers(good)[0] == 1
         db.session.commit()
         assert len(db.session.scalars(select(SurveyResponse)).all()) == 1
+
+
+def test_survey_answers_import_from_the_command_line(app, runner, tmp_path):
+    load_time_page(runner)
+    header = "response_id,source,ticket_external_id,answered_at,csat,nps,ces,comment\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "r1,zendesk,35436,2024-03-06T10:00:00Z,4,10,7,fine\nr2,zendesk,35436,not a date,4,10,7,\n")
+    refused = runner.invoke(args=["tickets", "import-surveys", str(bad), "--json"])
+    assert refused.exit_code == 1 and "row 3" in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(SurveyResponse.id)) is None  # nothing half-stored
+    good = tmp_path / "good.csv"
+    good.write_text(header + "r1,zendesk,35436,2024-03-06T10:00:00Z,4,10,7,fine\n")
+    result = runner.invoke(args=["tickets", "import-surveys", str(good), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"imported": 1, "errors": []}
