@@ -1,1 +1,27 @@
 """Navigation links, dashboard panels and demo steps of qa.scorecards (registered on import)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from qa.scorecards import services
+from qa.scorecards.composite import COMPONENT_KEYS
+from servicecraft.dashboard import panel
+from servicecraft.templating import nav_item
+
+nav_item("qa.scorecards.index", _l("Scorecards"), roles=("admin", "manager", "mentor", "agent"), order=64)
+
+
+@panel("scorecard-mine", roles=("agent",), template="qa/scorecards/panel_mine.html", order=25)
+def my_scorecard(user) -> dict | None:
+    return {"row": services.scorecard(user, services.current_month()), "components": COMPONENT_KEYS,
+            "label": services.label}
+
+
+@panel("scorecard-top", roles=("admin", "manager"), template="qa/scorecards/panel_top.html", order=26)
+def top_and_bottom(user) -> dict | None:
+    ranked = [r for r in services.rank_rows(services.scorecards(services.current_month()))
+              if r.composite.value is not None]
+    if not ranked:
+        return None
+    return {"top": ranked[:5], "bottom": list(reversed(ranked[5:]))[:5]}
