@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "uk": "Українська", "ja": "日本語"}
@@ -23,6 +23,13 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def organisation_timezone() -> str:
+    """Return the organisation's time zone (setting TIMEZONE): periods and reports use it."""
+    if has_app_context():
+        return current_app.config.get("TIMEZONE") or "UTC"
+    return "UTC"
 
 
 def select_timezone() -> str:

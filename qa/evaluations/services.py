@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, or_, select, true
 
@@ -40,6 +39,7 @@ from qa.evaluations.models import (
 )
 from servicecraft import audit, storage
 from servicecraft.extensions import db
+from servicecraft.i18n import organisation_timezone
 from servicecraft.models import AuditEntry, Branch, User
 from servicecraft.permissions import sees_everyone, signed_in
 
@@ -680,7 +680,7 @@ def _branch_by_code(code: str | None) -> Branch | None:
 
 def _deployment_zone():
     try:
-        return ZoneInfo(current_app.config.get("TIMEZONE") or "UTC")
+        return ZoneInfo(organisation_timezone())
     except (KeyError, ValueError):
         return timezone.utc
 

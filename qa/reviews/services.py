@@ -13,7 +13,6 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -25,6 +24,7 @@ from qa.tickets.models import Ticket
 from qa.tickets.reference import Period
 from servicecraft import audit
 from servicecraft.extensions import db
+from servicecraft.i18n import organisation_timezone
 from servicecraft.models import User, UserRole
 from servicecraft.permissions import sees_everyone, signed_in
 
@@ -79,7 +79,7 @@ def categories() -> list[str]:
 
 
 def _zone() -> str:
-    return current_app.config.get("TIMEZONE") or "UTC"
+    return organisation_timezone()
 
 
 def candidates(period_from: date, period_to: date) -> list[sampling.Candidate]:

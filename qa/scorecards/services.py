@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from qa.evaluations.models import Evaluation, EvaluationRevision
@@ -42,6 +41,7 @@ from qa.tickets.models import AgentLink, Ticket, TicketRating
 from qa.tickets.reference import FIRST_REPLY_LIMIT_MINUTES, METRIC_KEYS, Period, exact, round_half_away
 from servicecraft import audit
 from servicecraft.extensions import db
+from servicecraft.i18n import organisation_timezone
 from servicecraft.messages import _
 from servicecraft.models import Branch, Team, User, UserRole
 
@@ -73,9 +73,7 @@ class ScorecardError(ValueError):
 
 def deployment_timezone() -> str:
     """Return the deployment's time zone name (setting TIMEZONE, from SERVICECRAFT_TIMEZONE)."""
-    if has_app_context():
-        return current_app.config.get("TIMEZONE") or current_app.config.get("SERVICECRAFT_TIMEZONE") or "UTC"
-    return "UTC"
+    return organisation_timezone()
 
 
 def period_of(start: date, end: date) -> Period:

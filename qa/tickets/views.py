@@ -26,7 +26,7 @@ from qa.tickets.models import (
 from servicecraft.auth.forms import ButtonForm
 from servicecraft.extensions import db
 from servicecraft.formtools import choices
-from servicecraft.i18n import supported_languages
+from servicecraft.i18n import organisation_timezone, supported_languages
 from servicecraft.models import User
 from servicecraft.permissions import get_or_404, is_admin, is_manager, public, require
 from servicecraft.taxonomy import all_categories
@@ -69,7 +69,7 @@ def index():
         status=request.args.get("status") if request.args.get("status") in STATUSES else None,
         q=request.args.get("q", "").strip()[:100],
     )
-    query = services.ticket_query(filters, tz=current_app.config.get("SERVICECRAFT_TIMEZONE", "UTC"))
+    query = services.ticket_query(filters, tz=organisation_timezone())
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = max(request.args.get("page", 1, type=int), 1)
     rows = db.session.scalars(query.order_by(Ticket.id.desc())
