@@ -14,14 +14,14 @@ nav_item("qa.scorecards.index", _l("Scorecards"), roles=("admin", "manager", "me
 
 @panel("scorecard-mine", roles=("agent",), template="qa/scorecards/panel_mine.html", order=25)
 def my_scorecard(user) -> dict | None:
-    return {"row": services.scorecard(user, services.current_month()), "components": COMPONENT_KEYS,
+    return {"row": services.scorecard(user, services.default_period()), "components": COMPONENT_KEYS,
             "label": services.label}
 
 
 @panel("scorecard-top", roles=("admin", "manager"), template="qa/scorecards/panel_top.html", order=26)
 def top_and_bottom(user) -> dict | None:
-    ranked = [r for r in services.rank_rows(services.scorecards(services.current_month()))
-              if r.composite.value is not None]
+    period = services.default_period()
+    ranked = [r for r in services.rank_rows(services.scorecards(period)) if r.composite.value is not None]
     if not ranked:
         return None
-    return {"top": ranked[:5], "bottom": list(reversed(ranked[5:]))[:5]}
+    return {"top": ranked[:5], "bottom": list(reversed(ranked[5:]))[:5], "period": period}

@@ -126,6 +126,19 @@ def current_month() -> Period:
     return month_period(_today())
 
 
+# In the first week of a month there is too little to judge anyone by: pages open on the
+# month just finished then, and on the running month afterwards.
+FRESH_MONTH_DAYS = 7
+
+
+def default_period(today: date | None = None) -> Period:
+    """Return the period a scorecard page opens on: last month during the first week, else this month."""
+    today = today or _today()
+    if today.day <= FRESH_MONTH_DAYS:
+        return month_period(today.replace(day=1) - timedelta(days=1))
+    return month_period(today)
+
+
 # --- Rows -----------------------------------------------------------------------------------
 
 @dataclass

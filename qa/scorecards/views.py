@@ -30,11 +30,11 @@ def _period_from_args():
     """Return (period, error message or None): from/to of the query string, else this month."""
     start, end = request.args.get("from"), request.args.get("to")
     if not start and not end:
-        return services.current_month(), None
+        return services.default_period(), None
     try:
         return services.parse_period(start, end), None
     except ScorecardError as error:
-        return services.current_month(), "; ".join(error.problems.values())
+        return services.default_period(), "; ".join(error.problems.values())
 
 
 def _filters():
@@ -178,7 +178,7 @@ def weights():
     """The composite's weights: preview how the ranking would change, then save a new version."""
     current = services.active_weights()
     form = WeightsForm(data={key: Decimal(str(current.get(key, 0))) for key in COMPONENT_KEYS})
-    period = services.current_month()
+    period = services.default_period()
     preview = None
     problems: list[str] = []
     status = 200

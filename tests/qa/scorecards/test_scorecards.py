@@ -249,3 +249,15 @@ def test_period_end_before_start_is_refused(app):
     with app.app_context(), pytest.raises(services.ScorecardError) as refused:
         services.period_of(date(2024, 3, 2), date(2024, 3, 1))
     assert "to" in refused.value.problems and "before it starts" in refused.value.problems["to"]
+
+
+def test_pages_open_on_last_month_during_the_first_week(app):
+    """On the 1st there is nothing to judge yet: the default period is the month just finished."""
+    from datetime import date
+
+    from qa.scorecards import services
+
+    with app.app_context():
+        early, later = services.default_period(date(2026, 12, 3)), services.default_period(date(2026, 12, 15))
+    assert (early.start, early.end) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert (later.start, later.end) == (date(2026, 12, 1), date(2026, 12, 31))
