@@ -174,6 +174,11 @@ def jobs_worker(burst: bool):
 
 
 def register_commands(app) -> None:
+    # Imported here: backup_cli uses this module's fail and emit_json.
+    from servicecraft.backup_cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(jobs_group)
     app.cli.add_command(users_group)
     app.cli.add_command(tokens_group)

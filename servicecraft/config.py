@@ -38,6 +38,9 @@ class Defaults:
     EXTRA_CATEGORIES: tuple[str, ...] = ()
     UPLOAD_FOLDER = None  # defaults to <instance>/uploads
     PRODUCTION = False
+    # Reverse proxies in front of the app (nginx, a load balancer): trust this many
+    # X-Forwarded-For / X-Forwarded-Proto hops, so sign-in throttling sees the real address.
+    PROXY_HOPS = 0
     # flask-smorest: the OpenAPI document lives under the API prefix.
     API_TITLE = "Servicecraft API"
     API_VERSION = "v1"

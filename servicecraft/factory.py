@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(STATIC),
     )
     load_config(app, config)
+    trust_proxies(app)
     init_extensions(app)
     install_message_translator(app)
     import_models()
@@ -62,6 +63,15 @@ def load_config(app: Flask, overrides: dict | None) -> None:
                 "Refusing to start in production without a SECRET_KEY of at least 16 characters "
                 "(set the SECRET_KEY environment variable)."
             )
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, take the client's address and scheme from their headers."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def init_extensions(app: Flask) -> None:

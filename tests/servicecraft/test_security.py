@@ -73,3 +73,25 @@ def test_templates_and_static_folders_resolve(app, client):
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_sign_in_throttling_sees_the_client_behind_a_trusted_proxy(app):
+    """Behind nginx every request comes from 127.0.0.1: with PROXY_HOPS the real address counts."""
+    from flask import request
+
+    from servicecraft import create_app
+
+    behind = create_app({"TESTING": True, "SECRET_KEY": "x" * 20, "PROXY_HOPS": 1,
+                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    seen = {}
+
+    @behind.before_request
+    def remember():
+        seen["address"] = request.remote_addr
+
+    behind.test_client().get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert seen["address"] == "203.0.113.7"
+    from servicecraft.extensions import db
+
+    with behind.app_context():
+        db.engine.dispose()
