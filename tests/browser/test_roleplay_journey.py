@@ -46,8 +46,11 @@ def test_new_hire_plays_to_the_end_and_sees_the_mentors_final_score(roleplay, ne
     page.get_by_role("button", name="Start the role-play").click()
     assert page.locator("meter, [role=meter], progress").count() >= 1  # the mood meter
 
-    page.locator("button.choice").first.click()
+    with page.expect_navigation():
+        page.locator("button.choice").first.click()
+    page.wait_for_load_state()
     lines = _chat_lines(page)
+    assert lines > 0
     page.reload()  # a reload resumes where the conversation stands
     assert _chat_lines(page) == lines
     page.locator("button.choice").first.click()

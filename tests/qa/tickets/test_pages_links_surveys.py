@@ -200,3 +200,17 @@ def test_survey_answers_import_from_the_command_line(app, runner, tmp_path):
     result = runner.invoke(args=["tickets", "import-surveys", str(good), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"imported": 1, "errors": []}
+
+
+def test_a_long_ticket_list_pages_through(app, client, make_user, login):
+    """More tickets than fit a page: both pages open and link to each other."""
+    solved = datetime(2024, 3, 5, 12, tzinfo=UTC)
+    with app.app_context():
+        db.session.add_all(Ticket(source="normalized", external_id=f"page-{n}", source_updated_at=solved, channel="email",
+                                  status="solved", solved_at=solved) for n in range(60))
+        db.session.commit()
+    login(client, make_user(roles=["manager"]))
+    first = client.get("/qa/tickets/")
+    assert first.status_code == 200 and "page=2" in first.get_data(as_text=True)
+    second = client.get("/qa/tickets/?page=2")
+    assert second.status_code == 200 and "page=1" in second.get_data(as_text=True)
