@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROUNDS = 30
 TARGET_MS = 30.0
+RESULTS: list[dict] = []  # the summary table of `python -m bench`
 
 
 def _ms(samples: list[float]) -> str:
@@ -77,6 +78,9 @@ def run() -> list[str]:
         db.engine.dispose()
     step_median = statistics.median(steps)
     ratio = step_median / statistics.median(baseline)
+    RESULTS[:] = [{"name": "player step vs GET /healthz", "ours": f"{step_median:.2f} ms",
+                   "floor": f"{statistics.median(baseline):.2f} ms", "ratio": ratio,
+                   "target": f"step < {TARGET_MS:.0f} ms", "ok": step_median < TARGET_MS}]
     return [
         f"baseline GET /healthz: {_ms(baseline)} ({len(baseline)} requests)",
         f"player step POST: {_ms(steps)} ({len(steps)} steps)",

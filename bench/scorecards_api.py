@@ -25,6 +25,7 @@ from pathlib import Path
 N = int(os.environ.get("SCORECARDS_BENCH_N", "100000"))
 AGENTS = 500
 START = datetime(2024, 1, 1, tzinfo=UTC)
+RESULTS: list[dict] = []  # the summary table of `python -m bench`
 
 BASELINE = [
     """SELECT agent_id, count(id), count(first_reply_minutes), sum(CASE WHEN first_reply_minutes <= 1440 THEN 1 ELSE 0 END),
@@ -141,6 +142,8 @@ def run() -> list[str]:
         sql_times.append(time.perf_counter() - began)
     connection.close()
     api, sql = min(api_times), min(sql_times)
+    RESULTS[:] = [{"name": "scorecards API vs plain SQL", "ours": f"{api * 1000:.0f} ms", "floor": f"{sql * 1000:.0f} ms",
+                   "ratio": api / sql, "target": "<= 2x", "ok": api / sql <= 2}]
     return [
         f"generated {N} tickets and {2 * AGENTS} evaluations for {AGENTS} agents in {generated:.1f}s",
         f"GET /api/v1/scorecards (warm, {AGENTS} rows): {api * 1000:.0f} ms",

@@ -27,6 +27,7 @@ N = int(os.environ.get("TICKETS_BENCH_N", "100000"))
 AGENTS = 500
 PAGE = 1000
 START = datetime(2024, 1, 1, tzinfo=UTC)
+RESULTS: list[dict] = []  # the summary table of `python -m bench`
 
 
 def _write_export(path: Path) -> None:
@@ -167,6 +168,13 @@ def run() -> list[str]:
     start = time.perf_counter()
     groups = _baseline_metrics(folder / "baseline.db")
     baseline_metrics = time.perf_counter() - start
+    RESULTS[:] = [
+        {"name": "tickets import vs raw sqlite3", "ours": f"{ours_import:.2f} s", "floor": f"{baseline_import:.2f} s",
+         "ratio": ours_import / baseline_import, "target": "<= 2x", "ok": ours_import / baseline_import <= 2},
+        {"name": "ticket metrics vs plain SQL", "ours": f"{ours_metrics * 1000:.1f} ms",
+         "floor": f"{baseline_metrics * 1000:.1f} ms", "ratio": ours_metrics / baseline_metrics, "target": "<= 2x",
+         "ok": ours_metrics / baseline_metrics <= 2},
+    ]
     return [
         f"export: {N} Zendesk tickets for {AGENTS} agents, {size_mb:.1f} MB of JSON Lines pages",
         f"baseline sqlite3 parse + insert: {baseline_import:.2f} s",

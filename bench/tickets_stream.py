@@ -18,6 +18,7 @@ from pathlib import Path
 
 N = int(os.environ.get("TICKETS_STREAM_N", "1000000"))
 LIMIT_MB = 1024
+RESULTS: list[dict] = []  # the summary table of `python -m bench`
 
 _CHILD = r"""
 import json, resource, sys
@@ -56,6 +57,10 @@ def run() -> list[str]:
         lines.append(f"{size:,} tickets ({export.stat().st_size / 1e6:,.0f} MB): peak memory {outcome['peak_mb']:,.0f} MB, "
                      f"{seconds:,.0f} s")
         export.unlink()
+    ratio = peaks[N] / peaks[N // 10]
+    RESULTS[:] = [{"name": f"import peak memory, {N:,} vs {N // 10:,} tickets", "ours": f"{peaks[N]:,.0f} MB",
+                   "floor": f"{peaks[N // 10]:,.0f} MB", "ratio": ratio, "target": f"<= 1.5x, < {LIMIT_MB:,} MB",
+                   "ok": ratio <= 1.5 and peaks[N] < LIMIT_MB}]
     lines.append(f"peak memory ratio {N:,} / {N // 10:,} tickets: {peaks[N] / peaks[N // 10]:.2f}x "
                  f"(streaming: about 1x); {peaks[N]:,.0f} MB of the {LIMIT_MB:,} MB limit")
     return lines
