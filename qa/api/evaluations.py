@@ -33,7 +33,8 @@ class EvaluationInSchema(ma.Schema):
         unknown = ma.RAISE
 
     form = ma.fields.String(metadata={"description": "form slug (its newest published version is used)"})
-    form_version_id = ma.fields.Integer(metadata={"description": "a published form version, instead of form"})
+    form_version_id = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1),
+                                        metadata={"description": "a published form version, instead of form"})
     agent = ma.fields.Email(metadata={"description": "e-mail of the evaluated agent"})
     branch = ma.fields.String(metadata={"description": "code of the evaluated branch"})
     happened_at = ma.fields.AwareDateTime(required=True, metadata={"description": "ISO date-time with offset"})

@@ -388,6 +388,8 @@ def can_approve(round_: BonusRound, actor) -> bool:
 
 def _require_second_manager(round_: BonusRound, actor: User) -> None:
     _require_manager(actor)
+    # Lock the round and re-read it: of two managers deciding at once, the second sees the first's decision.
+    db.session.refresh(round_, with_for_update=True)
     if round_.is_frozen:
         raise BonusRoundError(_("This round is approved and frozen; it cannot be changed."), status=409)
     if round_.status != "submitted":

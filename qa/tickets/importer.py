@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 
 from qa.tickets.models import AgentLink, CategoryRule, Ticket, TicketImport, TicketRating
 from qa.tickets.normalize import (
@@ -98,11 +98,28 @@ def category_for(rules: list[Rule], source: str, tags: Iterable[str], ticket_typ
     return None
 
 
+# Key of the PostgreSQL advisory lock that lets one ticket import write at a time.
+IMPORT_LOCK_KEY = 7_310_052
+
+
+def serialise_imports() -> None:
+    """Hold, until this transaction ends, the lock every import takes first (PostgreSQL only).
+
+    Two imports of the same file at once would both find a ticket missing and both insert it
+    (a unique violation for the second). With the lock the second waits for the first to
+    commit or roll back, then reads what it left and finds those tickets unchanged. SQLite
+    needs nothing: it lets one writer at a time anyway.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
+
+
 class Importer:
     """Feed it records (`feed`), then `finish()`; the caller commits or rolls back."""
 
     def __init__(self, *, progress: Callable[[int], None] | None = None, max_errors: int = MAX_ERRORS,
                  filename: str | None = None) -> None:
+        serialise_imports()
         self.result = ImportResult()
         self.progress = progress
         self.max_errors = max_errors

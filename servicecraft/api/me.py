@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -34,13 +35,19 @@ class MePatchSchema(ma.Schema):
         unknown = ma.RAISE
 
     language = ma.fields.String(validate=ma.validate.OneOf(LANGUAGES))
-    timezone = ma.fields.String(validate=lambda tz: tz in _timezones())
+    timezone = ma.fields.String(validate=lambda tz: _known_timezone(tz))
 
 
 def _timezones() -> set[str]:
     from zoneinfo import available_timezones
 
     return available_timezones()
+
+
+def _known_timezone(value: str) -> None:
+    # marshmallow 4 ignores a validator's return value: refuse by raising.
+    if value not in _timezones():
+        raise ma.ValidationError(_("Choose a time zone such as Europe/Moscow."))
 
 
 @blp.route("")

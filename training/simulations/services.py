@@ -407,6 +407,8 @@ def grade_attempt(reviewer: User, attempt: Attempt, points: Mapping[str, Mapping
     """Grade every free reply of an attempt; a regrade (with a reason) adds a new Review."""
     if not can_grade_attempt(reviewer, attempt):
         raise SimulationError(_("You may grade only your own mentees' attempts."))
+    # Lock the attempt and re-read it: of two graders at once, the second waits and sees the first's review.
+    db.session.refresh(attempt, with_for_update=True)
     regrade = bool(attempt.reviews)
     if attempt.status == "in_progress":
         raise SimulationError(_("This attempt is not awaiting review: it is still being played."))

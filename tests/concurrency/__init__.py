@@ -1,0 +1,1 @@
+"""Races between two people acting at once (meaningful on PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""Property-based and schema-driven fuzzing of the API and the parsers."""
