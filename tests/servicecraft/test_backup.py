@@ -33,7 +33,9 @@ def kind(request, app):
 
 @pytest.fixture
 def uploads(app):
+    """The upload folder, emptied first: earlier tests of the run leave their files there."""
     root = Path(app.config["UPLOAD_FOLDER"])
+    shutil.rmtree(root, ignore_errors=True)
     yield root
     shutil.rmtree(root, ignore_errors=True)
 
