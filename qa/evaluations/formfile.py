@@ -17,8 +17,10 @@ from typing import Any
 
 import yaml
 
+from servicecraft import yamllines
 from servicecraft.messages import _
 from servicecraft.texts import Text, is_text, missing_languages
+from servicecraft.yamllines import line_of
 
 FORMAT_VERSION = 1
 KINDS = ("mystery_shop", "review")
@@ -285,50 +287,6 @@ class FormError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-# --- YAML loading with line numbers ------------------------------------------------------
-
-class _Map(dict):
-    """A YAML mapping that remembers its line and each key's line."""
-
-    line: int | None = None
-    key_lines: dict
-    duplicates: list
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe loader that records line numbers and duplicate keys (PyYAML drops them silently)."""
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    result = _Map()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    result.duplicates = []
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            key = str(key)
-        if key in result:
-            result.duplicates.append((key, key_node.start_mark.line + 1))
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-
-
-def _line_of(mapping: Any, key: str | None = None) -> int | None:
-    if not isinstance(mapping, _Map):
-        return None
-    if key is not None and key in mapping.key_lines:
-        return mapping.key_lines[key]
-    return mapping.line
-
-
 # --- Parsing -----------------------------------------------------------------------------
 
 class _Checker:
@@ -342,7 +300,7 @@ class _Checker:
 
     def add(self, message: str, mapping: Any = None, key: str | None = None, where: str = "",
             field: str = "") -> None:
-        self.problems.append(FormProblem(self.filename, message, _line_of(mapping, key), where, field))
+        self.problems.append(FormProblem(self.filename, message, line_of(mapping, key), where, field))
 
     def fields(self, mapping: Mapping, allowed: tuple[str, ...], required: tuple[str, ...],
                where: str) -> None:
@@ -394,7 +352,7 @@ def parse_form(text: str | bytes, filename: str = "form.yaml", *,
         except UnicodeDecodeError:
             raise FormError([FormProblem(filename, _m_yaml(_("it is not UTF-8 text")))]) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yamllines.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -435,7 +393,7 @@ def _read_languages(data: Mapping, filename: str) -> tuple[tuple[str, ...], list
     value = data.get("languages")
     if "languages" not in data:
         return (), []  # reported as a missing field
-    line = _line_of(data, "languages")
+    line = line_of(data, "languages")
     if not isinstance(value, list) or not value:
         return (), [FormProblem(filename, _m_languages(), line, "", "languages")]
     problems, seen = [], []

@@ -18,9 +18,11 @@ from typing import Any
 
 import yaml
 
+from servicecraft import yamllines
 from servicecraft.messages import _
 from servicecraft.taxonomy import all_categories
 from servicecraft.texts import Text, is_text, missing_languages
+from servicecraft.yamllines import line_of
 
 __all__ = [
     "CHANNELS",
@@ -494,53 +496,6 @@ class Scenario:
         return sum(c.max for c in self.rubric)
 
 
-# --- YAML loading with line numbers ---------------------------------------------------------
-
-class _Map(dict):
-    """A YAML mapping that remembers its line, each key's line and duplicated keys."""
-
-    line: int | None = None
-    key_lines: dict
-    duplicates: list
-
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml keeps loading fast
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that records line numbers and duplicate keys (PyYAML drops them silently)."""
-
-
-def _construct_map(loader: Any, node: yaml.MappingNode) -> _Map:
-    result = _Map()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    result.duplicates = []
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            key = str(key)
-        if key in result:
-            result.duplicates.append((key, key_node.start_mark.line + 1))
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-
-
-def _line(mapping: Any, key: object = None) -> int | None:
-    if not isinstance(mapping, _Map):
-        return None
-    if key is not None and key in mapping.key_lines:
-        return mapping.key_lines[key]
-    return mapping.line
-
-
 def _is_int(value: object) -> bool:
     # bool is an int in Python, but "mood: yes" is a mistake, not 1.
     return isinstance(value, int) and not isinstance(value, bool)
@@ -564,7 +519,7 @@ class _Checker:
 
     def add(self, message: str, node: str | None, fld: str | None,
             mapping: Any = None, key: object = None) -> None:
-        self.problems.append(ScenarioProblem(self.file, node, fld, message, _line(mapping, key)))
+        self.problems.append(ScenarioProblem(self.file, node, fld, message, line_of(mapping, key)))
 
     def fields(self, mapping: Mapping, allowed: tuple[str, ...], required: tuple[str, ...],
                node: str | None, prefix: str) -> None:
@@ -642,7 +597,7 @@ def parse_scenario(text: str | bytes, filename: str = "<scenario>", *,
         except UnicodeDecodeError:
             raise ScenarioError([ScenarioProblem(shown, None, None, _m_not_utf8())]) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yamllines.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
