@@ -63,7 +63,8 @@ def _medians(column, period: Period, user_ids: list[int] | None) -> dict[int, Fr
         ranked = ranked.where(Ticket.agent_id.in_(user_ids))
     ranked = ranked.subquery()
     middle = select(ranked.c.agent_id, ranked.c.v).where(
-        or_(ranked.c.rn == (ranked.c.n + 1) / 2, ranked.c.rn == (ranked.c.n + 2) / 2))
+        # Integer division (//): in SQLAlchemy 2 "/" divides exactly, which would miss the lower middle.
+        or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
     values: dict[int, list[Fraction]] = defaultdict(list)
     for agent_id, value in db.session.execute(middle):
         values[agent_id].append(exact(float(value)))

@@ -79,3 +79,20 @@ def test_sql_metrics_match_the_reference(app, make_user, specs, days):
     want = {users[agent]: figures for (source, agent), figures in expected.items() if agent is not None}
     want = {k: v for k, v in want.items() if v["tickets_solved"] or v["csat_pct"] is not None}
     assert got == want
+
+
+def test_median_of_an_even_count_is_the_mean_of_the_two_middle_values(app, make_user):
+    """With an even count the median is the mean of the two middle values, on every database."""
+    specs = [{"agent": "a1", "status": "solved", "solved_offset": 60, "first_reply": reply, "resolution": resolution,
+              "reopens": 0, "replies": 1, "csat": None, "rating": None}
+             for reply, resolution in ((10.0, 0.0), (30.0, 1440.0), (20.0, 600.0), (40.0, 900.0))]
+    tickets, _ = build(specs)
+    with app.app_context():
+        user = make_user(email="a1@metrics.test", roles=["agent"])
+        result = importer.import_records([NormalizedAgent("normalized", "a1", "a1@metrics.test", "a1"), *tickets])
+        assert not result.errors
+        two = agent_metrics(Period.of(date(2024, 2, 27), date(2024, 2, 27)), user_ids=[user.id])[user.id]
+        db.session.rollback()
+    # Four values: (20 + 30) / 2 minutes to first reply; (600 + 900) / 2 minutes = 12.5 hours to resolve.
+    assert two["first_reply_minutes_median"] == 25.0
+    assert two["resolution_hours_median"] == 12.5
