@@ -44,7 +44,7 @@ class UTCDateTime(TypeDecorator):
                 raise ValueError("naive datetime given where an aware one is required")
             if value.tzinfo is not UTC:
                 value = value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
         return process
 

@@ -359,19 +359,31 @@ def insert_many(table, rows: list[dict]) -> None:
     if not rows:
         return
     connection = db.session.connection()
-    dialect = connection.dialect
-    compiled = table.insert().compile(dialect=dialect, column_keys=list(rows[0]))
-    names = list(compiled.positiontup or compiled.binds)
-    converters = [(index, convert) for index, name in enumerate(names)
-                  if (convert := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))]
+    sql, names, converters, positional = _compiled_insert(table, connection.dialect, tuple(rows[0]))
     values_of = itemgetter(*names)
     params = []
     for row in rows:
         values = list(values_of(row))
         for index, convert in converters:
             values[index] = convert(values[index])
-        params.append(tuple(values) if compiled.positiontup else dict(zip(names, values)))
-    connection.exec_driver_sql(compiled.string, params)
+        params.append(tuple(values) if positional else dict(zip(names, values)))
+    connection.exec_driver_sql(sql, params)
+
+
+_COMPILED: dict[tuple, tuple] = {}
+
+
+def _compiled_insert(table, dialect, keys: tuple[str, ...]) -> tuple:
+    """The INSERT's SQL text, parameter names in order, converters and paramstyle, compiled once."""
+    cache_key = (table.fullname, dialect.name, dialect.paramstyle, keys)
+    found = _COMPILED.get(cache_key)
+    if found is None:
+        compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
+        names = list(compiled.positiontup or compiled.binds)
+        converters = [(index, convert) for index, name in enumerate(names)
+                      if (convert := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))]
+        found = _COMPILED[cache_key] = (compiled.string, names, converters, bool(compiled.positiontup))
+    return found
 
 
 def _same(new, old) -> bool:
