@@ -6,6 +6,9 @@ row in ``jobs_job`` whose progress pages and the API can show.
 
 A job function is registered with ``@job("kind")`` and called as ``func(ctx, **params)``;
 it reports progress with ``ctx.progress(percent, message)`` and returns a JSON-able result.
+A job that makes a file stores it with ``servicecraft.storage.save_bytes`` (never on a local
+path: the worker may run on another machine) and returns ``{"file": file_result(stored), ...}``;
+the job page then offers it for download by key.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ def job(kind: str):
         return func
 
     return decorate
+
+
+def file_result(stored) -> dict:
+    """Describe a stored file (servicecraft.storage.Stored) for a job's result: key, content type, download name."""
+    return {"key": stored.key, "content_type": stored.content_type, "name": stored.original_name or None}
 
 
 @dataclass

@@ -314,23 +314,26 @@ def ticket_query(filters: TicketFilter, *, tz: str = "UTC"):
 
 # --- uploaded imports (run as a background job) -----------------------------------------------
 
-def store_upload(stream, filename: str) -> str:
-    """Keep an uploaded export under UPLOAD_FOLDER for the import job; return its key.
+def store_upload(stream, filename: str, *, source: str | None = None) -> str:
+    """Check an uploaded export and keep it in servicecraft.storage for the import job; return its key.
 
-    servicecraft.storage accepts files by magic bytes, which JSON and CSV lack; the import
-    readers check the content instead, so the file is only copied here under a random key.
+    The check is the file's type (JSON, JSON Lines or CSV, by content; only CSV for the csv
+    source, only JSON for the others), encoding (UTF-8) and size (IMPORT_MAX_BYTES); the
+    importer reports problems in the rows. Raise TicketsError naming the problem, storing nothing.
     """
-    import shutil
-    from pathlib import Path
+    from servicecraft import storage
 
-    from flask import current_app
-
-    key = f"ticket-imports/{secrets.token_hex(16)}.upload"
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as target:
-        shutil.copyfileobj(stream, target, 1 << 20)
-    return key
+    if source == "csv":
+        kinds = (storage.CSV,)
+    elif source:
+        kinds = (storage.JSON, storage.JSON_LINES)
+    else:
+        kinds = (storage.JSON, storage.JSON_LINES, storage.CSV)
+    try:
+        stored = storage.save_import(stream, kinds=kinds, original_name=filename, folder="ticket-imports")
+    except storage.UploadRefused as error:
+        raise TicketsError(str(error), {"file": str(error)}) from error
+    return stored.key
 
 
 def run_import_file(key: str, *, source: str, tz: str | None, filename: str, actor_id: int | None,
@@ -350,7 +353,7 @@ def run_import_file(key: str, *, source: str, tz: str | None, filename: str, act
         importer.log_import(result, source=source, via="upload", actor=actor, filename=filename)
         db.session.commit()
     finally:
-        path.unlink(missing_ok=True)
+        storage.delete(key)
     return result.details()
 
 

@@ -103,13 +103,17 @@ def import_file():
     if form.validate_on_submit():
         upload = form.file.data
         name = (upload.filename or "export")[-200:]
-        key = services.store_upload(upload.stream, name)
-        from servicecraft import jobs
+        try:
+            key = services.store_upload(upload.stream, name, source=form.source.data)
+        except services.TicketsError as error:
+            form.file.errors = [error.message]
+        else:
+            from servicecraft import jobs
 
-        record = jobs.enqueue("tickets.import", actor=current_user, key=key, source=form.source.data,
-                              tz=(form.tz.data or "").strip() or None, filename=name, actor_id=current_user.id,
-                              title=_("Ticket import: %(name)s", name=name))
-        return redirect(url_for("jobs.show", job_id=record.id), 303)
+            record = jobs.enqueue("tickets.import", actor=current_user, key=key, source=form.source.data,
+                                  tz=(form.tz.data or "").strip() or None, filename=name, actor_id=current_user.id,
+                                  title=_("Ticket import: %(name)s", name=name))
+            return redirect(url_for("jobs.show", job_id=record.id), 303)
     recent = db.session.scalars(select(TicketImport).order_by(TicketImport.finished_at.desc())
                                 .limit(10)).all()
     status = 422 if request.method == "POST" else 200

@@ -40,7 +40,8 @@ def download(job_id: str):
     if not stored:
         abort(404)
     try:
-        path = storage.path_of(stored["key"])
+        handle = storage.open(stored["key"])
     except FileNotFoundError:
         abort(404)
-    return send_file(path, mimetype=stored.get("content_type"), as_attachment=True, download_name=stored.get("name") or path.name)
+    name = stored.get("name") or stored["key"].rsplit("/", 1)[-1]
+    return send_file(handle, mimetype=stored.get("content_type") or None, as_attachment=True, download_name=name)

@@ -7,7 +7,7 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from qa.tickets import surveys
 from qa.tickets.metrics import agent_metrics
@@ -15,6 +15,7 @@ from qa.tickets.models import AgentLink, HelpdeskConnection, SurveyResponse, Tic
 from qa.tickets.reference import Period
 from servicecraft import jobs
 from servicecraft.extensions import db
+from servicecraft.models import Job
 from tests.qa.tickets.helpers import fixture
 
 
@@ -106,6 +107,19 @@ def test_upload_runs_as_a_job_and_records_the_result(app, client, make_user, log
         assert job.result["created"] == 4
         assert db.session.scalar(select(TicketImport.via)) == "upload"
     assert "4 created" in client.get("/qa/tickets/import").get_data(as_text=True)
+
+
+def test_upload_of_the_wrong_kind_of_file_is_refused_on_the_form(app, client, make_user, login, csrf_token):
+    login(client, make_user(roles=["manager"]))
+    token = csrf_token("/qa/tickets/import")
+    response = client.post("/qa/tickets/import", data={
+        "csrf_token": token, "source": "zendesk", "tz": "UTC",
+        "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(64)), "page.json")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "not accepted" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 0
 
 
 def test_dashboard_panel_shows_import_status(app, client, runner, make_user, login):
