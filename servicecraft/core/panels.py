@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from servicecraft.dashboard import panel
 from servicecraft.extensions import db
@@ -42,8 +43,10 @@ def people_overview(user):
             select(UserRole.role, func.count(UserRole.id)).join(User, User.id == UserRole.user_id).where(active).group_by(UserRole.role)
         ).all()
     )
+    # The table shows each new hire's branch and mentor: read them with the new hires.
     newhires = db.session.scalars(
         select(User).join(UserRole, UserRole.user_id == User.id)
+        .options(joinedload(User.branch), joinedload(User.mentor).lazyload(User.role_rows))
         .where(UserRole.role == "agent", User.live_since.is_(None), active).order_by(User.start_date.desc(), User.name).limit(20)
     ).all()
     return {"by_branch": by_branch, "by_team": by_team, "by_role": by_role, "newhires": newhires}

@@ -62,7 +62,7 @@ def overdue_training(user):
     today = date.today()
     by_branch = services.overdue_by("branch", today)
     by_team = services.overdue_by("team", today)
-    total = len(services.overdue_enrolments(User.id.isnot(None), today))
+    total = services.overdue_count(User.id.isnot(None), today)
     chart = bar_chart(by_branch, title=_("Overdue training by branch"), unit="") if by_branch else None
     return {"by_branch": by_branch, "by_team": by_team, "total": total, "chart": chart}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import BinaryIO
@@ -16,6 +17,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.routing import BuildError
 
 from servicecraft import audit, storage
@@ -104,9 +106,30 @@ def can_view_progress_of(viewer, person: User) -> bool:
 
 
 def _completed_slugs(user_id: int) -> set[str]:
+    return completed_slugs_many([user_id])[user_id]
+
+
+def completed_slugs_many(user_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Person id -> slugs of the courses they completed (any version), in one query."""
+    ids = list(dict.fromkeys(user_ids))
+    found: dict[int, set[str]] = {user_id: set() for user_id in ids}
+    if not ids:
+        return found
+    for user_id, slug in db.session.execute(
+        select(Enrolment.user_id, Course.slug).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id.in_(ids), Enrolment.completed_at.isnot(None))
+    ):
+        found[user_id].add(slug)
+    return found
+
+
+def with_open_enrolments(user_ids: Iterable[int]) -> set[int]:
+    """Return which of these people have at least one enrolment not completed yet."""
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return set()
     return set(db.session.scalars(
-        select(Course.slug).join(Enrolment, Enrolment.course_id == Course.id)
-        .where(Enrolment.user_id == user_id, Enrolment.completed_at.isnot(None))
+        select(Enrolment.user_id).where(Enrolment.user_id.in_(ids), Enrolment.completed_at.is_(None)).distinct()
     ))
 
 
@@ -115,11 +138,14 @@ def has_completed(user, slug: str) -> bool:
     return slug in _completed_slugs(user.id)
 
 
-def missing_prerequisites(user, course: Course) -> list[Course]:
-    """Return the prerequisite courses *user* has not completed (any version counts)."""
+def missing_prerequisites(user, course: Course, *, completed: set[str] | None = None) -> list[Course]:
+    """Return the prerequisite courses *user* has not completed (any version counts).
+
+    *completed*: the slugs *user* completed, when the caller already has them.
+    """
     if not course.prerequisites:
         return []
-    done = _completed_slugs(user.id)
+    done = _completed_slugs(user.id) if completed is None else completed
     return [p for p in course.prerequisites if p.slug not in done]
 
 
@@ -821,29 +847,114 @@ class EnrolmentProgress:
 
 def progress_of(enrolment: Enrolment, *, with_summaries: bool = False, viewer=None, today: date | None = None) -> EnrolmentProgress:
     """Return the progress of one enrolment; *with_summaries* asks the quizzes for the next step."""
+    return progress_many([enrolment], with_summaries=with_summaries, today=today)[0]
+
+
+def _load_courses(enrolments: list[Enrolment]) -> dict[int, Course]:
+    """Return course id -> course of these enrolments, read with their modules, lessons and prerequisites.
+
+    Two queries: the courses joined to their modules and lessons (lesson bodies are left unread
+    until shown), then the prerequisites. Each enrolment then holds its course, so
+    ``enrolment.course`` and ``course.lessons`` need no further query. Relationships already
+    loaded are left as they are.
+    """
+    found = db.session.scalars(
+        select(Course).where(Course.id.in_({e.course_id for e in enrolments})).options(
+            joinedload(Course.modules).joinedload(CourseModule.lessons).defer(Lesson.body),
+            selectinload(Course.prerequisites),
+        )
+    ).unique().all()
+    # The session keeps only weak references: hold *found* until each enrolment has its course.
+    courses = {e.course_id: e.course for e in enrolments}
+    del found
+    return courses
+
+
+def progress_many(enrolments: Iterable[Enrolment], *, with_summaries: bool = False,
+                  today: date | None = None) -> list[EnrolmentProgress]:
+    """Return progress_of() of each enrolment, in order, with a constant number of queries.
+
+    Two queries for the courses (see _load_courses), then one each for the lesson views, the
+    quizzes, the quiz results and (when a course has prerequisites) the completed courses.
+    """
+    from training.quizzes.models import Quiz
+
+    enrolments = list(enrolments)
+    if not enrolments:
+        return []
     today = today or date.today()
-    course = enrolment.course
-    lessons = course.lessons
-    viewed = viewed_lesson_ids(enrolment.user_id, course)
-    quiz_ids = course_quiz_ids(course)
-    passed = passed_quiz_ids(enrolment.user_id, quiz_ids)
-    counts = progress_rules.Progress(len(lessons), len(viewed), len(quiz_ids), len(passed & set(quiz_ids)),
-                                     enrolment.completed_at is not None)
-    result = EnrolmentProgress(enrolment, counts, progress_rules.due_status(enrolment.due_date, counts.is_completed, today))
-    summaries = quiz_summaries(enrolment.user, course) if with_summaries else []
-    step = progress_rules.next_step(
-        [lesson.id in viewed for lesson in lessons],
-        [(bool(s.is_passed), bool(getattr(s, "awaiting_grading", False))) for s in summaries]
-        if summaries else [(qid in passed, False) for qid in quiz_ids],
-    )
-    result.next_kind = "done" if counts.is_completed else step.kind
-    if step.kind == "lesson":
-        result.next_lesson = lessons[step.index]
-    elif step.kind in ("quiz", "waiting") and summaries:
-        result.next_quiz = summaries[step.index]
-    if not counts.is_completed:
-        result.blocked_by = missing_prerequisites(enrolment.user, course)
-    return result
+    courses = _load_courses(enrolments)
+    user_ids = list(dict.fromkeys(e.user_id for e in enrolments))
+    lesson_ids = [lesson.id for course in courses.values() for lesson in course.lessons]
+    viewed_pairs: set[tuple[int, int]] = set()
+    if lesson_ids:
+        viewed_pairs = {(user_id, lesson_id) for user_id, lesson_id in db.session.execute(
+            select(LessonView.user_id, LessonView.lesson_id)
+            .where(LessonView.user_id.in_(user_ids), LessonView.lesson_id.in_(lesson_ids))
+        )}
+    quizzes: dict[int, list[Quiz]] = defaultdict(list)
+    for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id.in_(list(courses))).order_by(Quiz.id)):
+        quizzes[quiz.course_id].append(quiz)
+    summaries_by_pair: dict[tuple[int, int], list] = {}
+    if with_summaries:
+        summaries_by_pair = _summaries_many([(e.user, courses[e.course_id]) for e in enrolments], quizzes)
+        # A summary says whether its quiz is passed: no need to ask the database again.
+        passed_pairs = {(user_id, summary.quiz.id) for (user_id, _course_id), summaries in summaries_by_pair.items()
+                        for summary in summaries if summary.is_passed}
+    else:
+        passed_pairs = _passed_pairs(user_ids, [quiz.id for found in quizzes.values() for quiz in found])
+    needs_prerequisites = [e.user_id for e in enrolments
+                           if e.completed_at is None and courses[e.course_id].prerequisites]
+    completed = completed_slugs_many(needs_prerequisites) if needs_prerequisites else {}
+    results = []
+    for enrolment in enrolments:
+        course = courses[enrolment.course_id]
+        lessons = course.lessons
+        viewed = {lesson.id for lesson in lessons if (enrolment.user_id, lesson.id) in viewed_pairs}
+        quiz_ids = [quiz.id for quiz in quizzes.get(course.id, [])]
+        passed = {qid for qid in quiz_ids if (enrolment.user_id, qid) in passed_pairs}
+        counts = progress_rules.Progress(len(lessons), len(viewed), len(quiz_ids), len(passed),
+                                         enrolment.completed_at is not None)
+        result = EnrolmentProgress(enrolment, counts,
+                                   progress_rules.due_status(enrolment.due_date, counts.is_completed, today))
+        summaries = summaries_by_pair.get((enrolment.user_id, course.id), []) if with_summaries else []
+        step = progress_rules.next_step(
+            [lesson.id in viewed for lesson in lessons],
+            [(bool(s.is_passed), bool(getattr(s, "awaiting_grading", False))) for s in summaries]
+            if summaries else [(qid in passed, False) for qid in quiz_ids],
+        )
+        result.next_kind = "done" if counts.is_completed else step.kind
+        if step.kind == "lesson":
+            result.next_lesson = lessons[step.index]
+        elif step.kind in ("quiz", "waiting") and summaries:
+            result.next_quiz = summaries[step.index]
+        if not counts.is_completed:
+            result.blocked_by = missing_prerequisites(enrolment.user, course,
+                                                      completed=completed.get(enrolment.user_id, set()))
+        results.append(result)
+    return results
+
+
+def _passed_pairs(user_ids: list[int], quiz_ids: list[int]) -> set[tuple[int, int]]:
+    """(person id, quiz id) of every quiz among *quiz_ids* the person has passed."""
+    if not quiz_ids:
+        return set()
+    try:
+        from training.quizzes.services import passed_pairs
+    except (ImportError, AttributeError):
+        passed_pairs = None
+    if passed_pairs is not None:
+        return set(passed_pairs(user_ids, quiz_ids))
+    return {(user_id, qid) for user_id in user_ids for qid in passed_quiz_ids(user_id, quiz_ids)}
+
+
+def _summaries_many(pairs: list[tuple[User, Course]], quizzes: dict[int, list]) -> dict[tuple[int, int], list]:
+    """(person id, course id) -> quiz_summaries() of that person on that course, from the quizzes already read."""
+    try:
+        from training.quizzes.services import quiz_summaries_many
+    except (ImportError, AttributeError):
+        return {(user.id, course.id): quiz_summaries(user, course) for user, course in pairs}
+    return quiz_summaries_many(pairs, quizzes)
 
 
 def enrolments_of(user_id: int) -> list[Enrolment]:
@@ -853,7 +964,7 @@ def enrolments_of(user_id: int) -> list[Enrolment]:
 
 
 def my_training(user, today: date | None = None) -> list[EnrolmentProgress]:
-    return [progress_of(e, with_summaries=True, today=today) for e in enrolments_of(user.id)]
+    return progress_many(enrolments_of(user.id), with_summaries=True, today=today)
 
 
 def people_in_view(viewer, *, team_id: int | None = None, branch_id: int | None = None) -> list[User]:
@@ -893,11 +1004,14 @@ def progress_table(viewer, *, team_id: int | None = None, branch_id: int | None 
     by_user: dict[int, list[Enrolment]] = defaultdict(list)
     for enrolment in db.session.scalars(select(Enrolment).where(Enrolment.user_id.in_([p.id for p in people]))):
         by_user[enrolment.user_id].append(enrolment)
+    ordered = {person.id: sorted(by_user[person.id], key=lambda e: (e.due_date or date.max, e.id))
+               for person in people if by_user.get(person.id)}
+    progress = iter(progress_many([e for enrolments in ordered.values() for e in enrolments], today=today))
     rows = []
     for person in people:
-        if not by_user.get(person.id):
+        if person.id not in ordered:
             continue
-        items = [progress_of(e, today=today) for e in sorted(by_user[person.id], key=lambda e: (e.due_date or date.max, e.id))]
+        items = [next(progress) for _e in ordered[person.id]]
         row = PersonProgress(person, items)
         if overdue_only and not row.overdue:
             continue
@@ -908,11 +1022,22 @@ def progress_table(viewer, *, team_id: int | None = None, branch_id: int | None 
 def overdue_enrolments(people_filter, today: date | None = None) -> list[Enrolment]:
     """Return the open enrolments past their due date for people matching *people_filter*."""
     today = today or date.today()
+    # Pages show each enrolment's person and course: read them with the enrolments.
     return list(db.session.scalars(
         select(Enrolment).join(User, User.id == Enrolment.user_id)
+        .options(contains_eager(Enrolment.user).lazyload(User.role_rows), joinedload(Enrolment.course))
         .where(Enrolment.completed_at.is_(None), Enrolment.due_date < today, User.is_active_account.is_(True), people_filter)
         .order_by(Enrolment.due_date)
     ))
+
+
+def overdue_count(people_filter, today: date | None = None) -> int:
+    """Return how many enrolments overdue_enrolments() would list, without reading them."""
+    today = today or date.today()
+    return db.session.scalar(
+        select(func.count(Enrolment.id)).join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.completed_at.is_(None), Enrolment.due_date < today, User.is_active_account.is_(True), people_filter)
+    ) or 0
 
 
 def overdue_by(group: str, today: date | None = None) -> list[tuple[str, int]]:

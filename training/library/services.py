@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, defer
 
 from servicecraft import audit
 from servicecraft.extensions import db
@@ -283,8 +284,10 @@ def pending_acknowledgements(user) -> list[ProtocolVersion]:
     if not must_read(user):
         return []
     read = select(ProtocolAcknowledgement.version_id).where(ProtocolAcknowledgement.user_id == user.id)
+    # The join reads each protocol anyway: fill version.protocol from it; the text is read only when shown.
     return list(db.session.scalars(
         select(ProtocolVersion).join(Protocol, Protocol.id == ProtocolVersion.protocol_id)
+        .options(contains_eager(ProtocolVersion.protocol), defer(ProtocolVersion.body))
         .where(ProtocolVersion.number == Protocol.current_version, ProtocolVersion.id.notin_(read))
         .order_by(Protocol.slug)
     ))
@@ -294,13 +297,13 @@ def acknowledged_version_ids(user) -> set[int]:
     return set(db.session.scalars(select(ProtocolAcknowledgement.version_id).where(ProtocolAcknowledgement.user_id == user.id)))
 
 
+def _readers_filter():
+    return User.is_active_account.is_(True), User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(READER_ROLES)))
+
+
 def readers(*, branch_id: int | None = None, team_id: int | None = None) -> list[User]:
     """The active people who must read protocols, optionally of one branch or team."""
-    query = (
-        select(User).where(User.is_active_account.is_(True))
-        .where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(READER_ROLES))))
-        .order_by(User.name)
-    )
+    query = select(User).where(*_readers_filter()).order_by(User.name)
     if branch_id:
         query = query.where(User.branch_id == branch_id)
     if team_id:
@@ -381,15 +384,19 @@ def coverage(protocol: Protocol, *, branch_id: int | None = None, team_id: int |
 
 
 def coverage_overview() -> list[tuple[Protocol, int, int]]:
-    """(protocol, people who read its current version, people who must) for every protocol."""
-    people = {u.id for u in readers()}
-    rows = []
-    for protocol in all_protocols():
-        version = current_version(protocol)
-        if version is None:
-            continue
-        read = set(db.session.scalars(
-            select(ProtocolAcknowledgement.user_id).where(ProtocolAcknowledgement.version_id == version.id)
-        ))
-        rows.append((protocol, len(read & people), len(people)))
-    return rows
+    """(protocol, people who read its current version, people who must) for every protocol, in one query.
+
+    Protocols without their current version stored are left out.
+    """
+    reader_ids = select(User.id).where(*_readers_filter())
+    total = select(func.count()).select_from(reader_ids.subquery()).scalar_subquery()
+    rows = db.session.execute(
+        select(Protocol, func.count(ProtocolAcknowledgement.id), total)
+        .join(ProtocolVersion, (ProtocolVersion.protocol_id == Protocol.id)
+              & (ProtocolVersion.number == Protocol.current_version))
+        .outerjoin(ProtocolAcknowledgement, (ProtocolAcknowledgement.version_id == ProtocolVersion.id)
+                   & ProtocolAcknowledgement.user_id.in_(reader_ids))
+        .group_by(Protocol.id)
+        .order_by(Protocol.slug)
+    ).all()
+    return [(protocol, read, people) for protocol, read, people in rows]

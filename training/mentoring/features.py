@@ -45,7 +45,8 @@ def signoff_panel(user) -> dict | None:
     mentees = [m for m in services.mentees_of(user) if m.is_newhire]
     if not mentees:
         return None
-    return {"rows": [{"person": m, "missing": services.sign_off_blockers(m)} for m in mentees]}
+    missing = services.sign_off_blockers_many(mentees)
+    return {"rows": [{"person": m, "missing": missing[m.id]} for m in mentees]}
 
 
 # --- demo ------------------------------------------------------------------------------------------

@@ -206,9 +206,13 @@ def auto_assign(actor: User | None, dry_run: bool = False) -> dict[str, Any]:
 # --- Go-live sign-off ---------------------------------------------------------------------------
 
 def _progress(newhire: User) -> dict[str, Any]:
-    from training.simulations.services import golive_progress
+    return _progress_many([newhire])[newhire.id]
 
-    return golive_progress(newhire)
+
+def _progress_many(people: list[User]) -> dict[int, dict[str, Any]]:
+    from training.simulations.services import golive_progress_many
+
+    return golive_progress_many(people)
 
 
 def blockers_from(progress: dict[str, Any]) -> list[str]:
@@ -222,9 +226,15 @@ def blockers_from(progress: dict[str, Any]) -> list[str]:
 
 def sign_off_blockers(newhire: User) -> list[str]:
     """Why *newhire* cannot be signed off yet (empty when the go-live track is passed)."""
-    if not newhire.is_newhire:
-        return [_("%(name)s is already live.", name=newhire.name)]
-    return blockers_from(_progress(newhire))
+    return sign_off_blockers_many([newhire])[newhire.id]
+
+
+def sign_off_blockers_many(people: Iterable[User]) -> dict[int, list[str]]:
+    """sign_off_blockers() of each person, by id, reading the go-live track once for all of them."""
+    people = list(people)
+    progress = _progress_many([p for p in people if p.is_newhire])
+    return {p.id: blockers_from(progress[p.id]) if p.is_newhire else [_("%(name)s is already live.", name=p.name)]
+            for p in people}
 
 
 def sign_off(newhire: User, actor: User, override_reason: str | None = None, today: date | None = None) -> SignOff:
@@ -352,30 +362,45 @@ def stage_labels() -> dict[str, str]:
             "live": _("Signed off, live")}
 
 
-def _courses_done(user: User) -> bool:
-    from training.courses.services import enrolments_of
+def _with_open_courses(user_ids: list[int]) -> set[int]:
+    """Which of these people still have an enrolment to complete."""
+    from training.courses.services import with_open_enrolments
 
-    return all(e.completed_at is not None for e in enrolments_of(user.id))
+    return with_open_enrolments(user_ids)
 
 
 def stage_of(user: User) -> str:
     """Where one person stands in onboarding (the furthest stage reached)."""
-    if not user.is_newhire:
-        return "live"
-    if user.mentor_id is None:
-        return "no_mentor"
-    if _progress(user)["complete"]:
-        return "track_passed"
-    if _courses_done(user):
-        return "courses_done"
-    return "mentor_assigned"
+    return stages_of([user])[user.id]
+
+
+def stages_of(people: Iterable[User]) -> dict[int, str]:
+    """stage_of() of each person, by id, with a few queries however many people there are."""
+    people = list(people)
+    assigned = [u for u in people if u.is_newhire and u.mentor_id is not None]
+    progress = _progress_many(assigned)
+    pending = [u.id for u in assigned if not progress[u.id]["complete"]]
+    open_courses = _with_open_courses(pending) if pending else set()
+    stages = {}
+    for user in people:
+        if not user.is_newhire:
+            stages[user.id] = "live"
+        elif user.mentor_id is None:
+            stages[user.id] = "no_mentor"
+        elif progress[user.id]["complete"]:
+            stages[user.id] = "track_passed"
+        elif user.id not in open_courses:
+            stages[user.id] = "courses_done"
+        else:
+            stages[user.id] = "mentor_assigned"
+    return stages
 
 
 def funnel() -> dict[str, int]:
     """How many people are at each stage: active new hires by stage, and everyone signed off."""
     counts = dict.fromkeys(FUNNEL_STAGES, 0)
-    for user in active_newhires():
-        counts[stage_of(user)] += 1
+    for stage in stages_of(active_newhires()).values():
+        counts[stage] += 1
     counts["live"] = db.session.scalar(select(func.count(func.distinct(SignOff.newhire_id)))) or 0
     return counts
 

@@ -44,7 +44,7 @@ def next_in_plan(user):
 @panel("onboarding-checkins", roles=("mentor",), template="training/onboarding/panel_checkins.html", order=21)
 def checkins_panel(user):
     """Check-ins due or overdue, and the overdue plan items of the mentor's mentees."""
-    if not services.mentees_of(user):
+    if not services.has_mentees(user):
         return None
     today = date.today()
     return {"due": services.checkins_due(user, today), "upcoming": services.upcoming_checkins(user, today, days=7)[:3],

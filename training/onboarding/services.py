@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from servicecraft import audit
 from servicecraft.db import utcnow
@@ -433,8 +434,10 @@ def plan_summary(plan: Plan | None, viewer, today: date | None = None, *, live: 
 def overdue_items_of_mentees(mentor: User, today: date | None = None) -> list[PlanItem]:
     """Return open plan items past their due date for the mentor's mentees, oldest first."""
     today = today or date.today()
+    # The joins read each item's plan and person: fill item.plan.user from them for the pages.
     return list(db.session.scalars(
         select(PlanItem).join(Plan).join(User, Plan.user_id == User.id)
+        .options(contains_eager(PlanItem.plan).contains_eager(Plan.user).lazyload(User.role_rows))
         .where(User.mentor_id == mentor.id, User.is_active_account.is_(True), PlanItem.done_at.is_(None),
                PlanItem.due_date < today)
         .order_by(PlanItem.due_date, PlanItem.id)))
@@ -627,17 +630,21 @@ def end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=UTC)
 
 
+# Lists of check-ins show the mentee's name: read the mentee with them (roles only if asked for).
+_WITH_MENTEE = joinedload(CheckIn.mentee).lazyload(User.role_rows)
+
+
 def checkins_due(mentor: User, today: date | None = None) -> list[CheckIn]:
     """Return the mentor's check-ins still scheduled for today or earlier (overdue first)."""
     today = today or date.today()
-    return list(db.session.scalars(select(CheckIn).where(
+    return list(db.session.scalars(select(CheckIn).options(_WITH_MENTEE).where(
         CheckIn.mentor_id == mentor.id, CheckIn.status == "scheduled", CheckIn.scheduled_at < end_of(today))
         .order_by(CheckIn.scheduled_at)))
 
 
 def upcoming_checkins(mentor: User, today: date | None = None, days: int = 14) -> list[CheckIn]:
     today = today or date.today()
-    return list(db.session.scalars(select(CheckIn).where(
+    return list(db.session.scalars(select(CheckIn).options(_WITH_MENTEE).where(
         CheckIn.mentor_id == mentor.id, CheckIn.status == "scheduled", CheckIn.scheduled_at >= end_of(today),
         CheckIn.scheduled_at < end_of(today + timedelta(days=days))).order_by(CheckIn.scheduled_at)))
 
@@ -668,6 +675,12 @@ def all_actions(mentee: User) -> list[ActionItem]:
 
 
 # --- the mentor's dashboard ----------------------------------------------------------------------
+
+def has_mentees(mentor: User) -> bool:
+    """Tell whether mentees_of(*mentor*) would list anyone, without reading them."""
+    return db.session.scalar(select(User.id).where(User.mentor_id == mentor.id, User.id != mentor.id,
+                                                   User.is_active_account.is_(True)).limit(1)) is not None
+
 
 def mentees_of(mentor: User) -> list[User]:
     return list(db.session.scalars(select(User).where(User.mentor_id == mentor.id, User.id != mentor.id,

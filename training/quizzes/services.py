@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from servicecraft import audit
 from servicecraft.db import utcnow
@@ -464,17 +465,22 @@ def user_attempts(user_id: int, quiz_id: int) -> list[QuizAttempt]:
 
 def passed_quiz_ids(user_id: int, quiz_ids: Iterable[int]) -> set[int]:
     """Return which of *quiz_ids* the person has passed (a finished attempt at the pass mark)."""
-    ids = list(quiz_ids)
-    if not ids:
+    return {quiz_id for _user_id, quiz_id in passed_pairs([user_id], quiz_ids)}
+
+
+def passed_pairs(user_ids: Iterable[int], quiz_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """Return (person id, quiz id) for each of *quiz_ids* each of these people has passed, in one query."""
+    users, ids = list(dict.fromkeys(user_ids)), list(dict.fromkeys(quiz_ids))
+    if not users or not ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(QuizAttempt.quiz_id).where(
-                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id.in_(ids),
+    return {
+        (user_id, quiz_id) for user_id, quiz_id in db.session.execute(
+            select(QuizAttempt.user_id, QuizAttempt.quiz_id).where(
+                QuizAttempt.user_id.in_(users), QuizAttempt.quiz_id.in_(ids),
                 QuizAttempt.status == "finished", QuizAttempt.is_passed.is_(True),
             )
         )
-    )
+    }
 
 
 @dataclass
@@ -503,24 +509,54 @@ def quiz_url(quiz: Quiz) -> str:
 
 def quiz_summaries(user, course) -> list[QuizSummary]:
     """Return the quizzes of *course* with *user*'s best result, attempts and state."""
-    quizzes = db.session.scalars(select(Quiz).where(Quiz.course_id == course.id).order_by(Quiz.id)).all()
-    summaries = []
-    for quiz in quizzes:
-        attempts = user_attempts(user.id, quiz.id)
-        finished = [a.percent for a in attempts if a.status == "finished" and a.percent is not None]
-        summaries.append(
-            QuizSummary(
-                quiz=quiz,
-                title=quiz_title(quiz, getattr(user, "language", "en")),
-                url=quiz_url(quiz),
-                best_percent=max(finished) if finished else None,
-                is_passed=any(a.status == "finished" and a.is_passed for a in attempts),
-                attempts_used=len(attempts),
-                attempts_allowed=quiz.attempts_allowed,
-                awaiting_grading=any(a.status == "awaiting_grading" for a in attempts),
+    return quiz_summaries_many([(user, course)])[(user.id, course.id)]
+
+
+def quiz_summaries_many(pairs: Iterable[tuple[Any, Any]],
+                        quizzes: Mapping[int, list[Quiz]] | None = None) -> dict[tuple[int, int], list[QuizSummary]]:
+    """Return quiz_summaries() for each (person, course), keyed (person id, course id), in two queries.
+
+    *quizzes* (course id -> its quizzes by id) spares the first query when the caller already read them.
+    """
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    if quizzes is None:
+        found: dict[int, list[Quiz]] = {}
+        course_ids = list(dict.fromkeys(course.id for _user, course in pairs))
+        for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id.in_(course_ids)).order_by(Quiz.id)):
+            found.setdefault(quiz.course_id, []).append(quiz)
+        quizzes = found
+    user_ids = list(dict.fromkeys(user.id for user, _course in pairs))
+    quiz_ids = [quiz.id for _user, course in pairs for quiz in quizzes.get(course.id, [])]
+    attempts: dict[tuple[int, int], list[Any]] = {}
+    if quiz_ids:
+        for row in db.session.execute(
+            select(QuizAttempt.user_id, QuizAttempt.quiz_id, QuizAttempt.status, QuizAttempt.percent, QuizAttempt.is_passed)
+            .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.quiz_id.in_(list(dict.fromkeys(quiz_ids))))
+            .order_by(QuizAttempt.number)
+        ):
+            attempts.setdefault((row.user_id, row.quiz_id), []).append(row)
+    result: dict[tuple[int, int], list[QuizSummary]] = {}
+    for user, course in pairs:
+        summaries = []
+        for quiz in quizzes.get(course.id, []):
+            mine = attempts.get((user.id, quiz.id), [])
+            finished = [a.percent for a in mine if a.status == "finished" and a.percent is not None]
+            summaries.append(
+                QuizSummary(
+                    quiz=quiz,
+                    title=quiz_title(quiz, getattr(user, "language", "en")),
+                    url=quiz_url(quiz),
+                    best_percent=max(finished) if finished else None,
+                    is_passed=any(a.status == "finished" and a.is_passed for a in mine),
+                    attempts_used=len(mine),
+                    attempts_allowed=quiz.attempts_allowed,
+                    awaiting_grading=any(a.status == "awaiting_grading" for a in mine),
+                )
             )
-        )
-    return summaries
+        result[(user.id, course.id)] = summaries
+    return result
 
 
 def slots_for_language(quiz: Quiz, language: str) -> tuple[str, list[QuizSlot]]:
@@ -897,6 +933,9 @@ def grading_queue(mentor) -> list[AttemptResponse]:
     )
     if not sees_everyone(mentor):
         query = query.where(User.mentor_id == mentor.id, User.id != mentor.id)
+    # Pages show each answer's person and question: load them with the queue.
+    query = query.options(contains_eager(AttemptResponse.attempt).contains_eager(QuizAttempt.user).lazyload(User.role_rows),
+                          joinedload(AttemptResponse.question))
     return list(db.session.scalars(query))
 
 

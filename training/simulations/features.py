@@ -25,7 +25,7 @@ def practise_panel(user) -> dict:
     best = services.best_scores(user)
     required = {r.slug for r in services.requirements() if r.kind == "scenario"}
     suggestions = []
-    for version in services.current_versions():
+    for version in services.current_versions(with_source=False):
         row = best.get(version.slug)
         if row and row["passed"]:
             continue
@@ -34,11 +34,13 @@ def practise_panel(user) -> dict:
                              "required": version.slug in required, "tried": row is not None}))
     suggestions.sort(key=lambda s: s[:3])
     mine = services.attempts_of(user)
+    finished = [a for a in mine if a.status == "finished"]
+    reviewed = services.reviewed_attempt_ids([a.id for a in finished])
     return {
         "next": [s[3] for s in suggestions[:3]],
         "in_progress": [a for a in mine if a.status == "in_progress"][:3],
         "awaiting": [a for a in mine if a.status == "awaiting_review"][:5],
-        "graded": [a for a in mine if a.status == "finished" and a.reviews][:3],
+        "graded": [a for a in finished if a.id in reviewed][:3],
         "language": language,
     }
 

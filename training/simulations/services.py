@@ -16,6 +16,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from servicecraft import audit
 from servicecraft.extensions import db
@@ -109,9 +110,24 @@ def current_version(slug: str) -> ScenarioVersion | None:
         ScenarioVersion.slug == slug, ScenarioVersion.is_current.is_(True)))
 
 
-def current_versions() -> list[ScenarioVersion]:
-    return list(db.session.scalars(select(ScenarioVersion).where(
-        ScenarioVersion.is_current.is_(True)).order_by(ScenarioVersion.difficulty, ScenarioVersion.slug)))
+def current_versions(*, with_source: bool = True) -> list[ScenarioVersion]:
+    """Return the current version of every scenario; *with_source* False leaves the file text unread until used."""
+    query = select(ScenarioVersion).where(ScenarioVersion.is_current.is_(True))
+    if not with_source:
+        query = query.options(defer(ScenarioVersion.source))
+    return list(db.session.scalars(query.order_by(ScenarioVersion.difficulty, ScenarioVersion.slug)))
+
+
+def current_versions_of(slugs: Iterable[str]) -> dict[str, ScenarioVersion]:
+    """Return slug -> current version for the given slugs in one query (slugs not in the library are left out)."""
+    wanted = list(dict.fromkeys(slugs))
+    if not wanted:
+        return {}
+    found: dict[str, ScenarioVersion] = {}
+    for version in db.session.scalars(select(ScenarioVersion).options(defer(ScenarioVersion.source)).where(
+            ScenarioVersion.slug.in_(wanted), ScenarioVersion.is_current.is_(True))):
+        found.setdefault(version.slug, version)
+    return found
 
 
 def check_text(text: str | bytes, filename: str) -> Scenario:
@@ -314,19 +330,41 @@ def result_of(attempt: Attempt) -> engine.ScoreResult:
 
 
 def attempts_of(user: User, slug: str | None = None) -> list[Attempt]:
-    query = select(Attempt).join(ScenarioVersion).where(Attempt.user_id == user.id)
+    # The join already reads the version: fill attempt.version from it rather than one query per attempt.
+    query = (select(Attempt).join(ScenarioVersion, ScenarioVersion.id == Attempt.version_id)
+             .options(contains_eager(Attempt.version).defer(ScenarioVersion.source)).where(Attempt.user_id == user.id))
     if slug:
         query = query.where(ScenarioVersion.slug == slug)
     return list(db.session.scalars(query.order_by(Attempt.started_at.desc(), Attempt.id.desc())))
 
 
+def reviewed_attempt_ids(attempt_ids: Iterable[int]) -> set[int]:
+    """Return which of these attempts a mentor has graded, in one query (none when given none)."""
+    ids = list(dict.fromkeys(attempt_ids))
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Review.attempt_id).where(Review.attempt_id.in_(ids)).distinct()))
+
+
 def best_scores(user: User) -> dict[str, dict[str, Any]]:
     """Return per scenario slug: attempts, best final score, passed ever."""
+    return best_scores_many([user.id])[user.id]
+
+
+def best_scores_many(user_ids: Iterable[int]) -> dict[int, dict[str, dict[str, Any]]]:
+    """Return best_scores() of each person in one query: user id -> slug -> attempts, best, passed."""
+    ids = list(dict.fromkeys(user_ids))
+    found: dict[int, dict[str, dict[str, Any]]] = {user_id: {} for user_id in ids}
+    if not ids:
+        return found
     rows = db.session.execute(
-        select(ScenarioVersion.slug, func.count(Attempt.id), func.max(Attempt.final_score),
+        select(Attempt.user_id, ScenarioVersion.slug, func.count(Attempt.id), func.max(Attempt.final_score),
                func.max(case((Attempt.passed.is_(True), 1), else_=0)))
-        .join(ScenarioVersion).where(Attempt.user_id == user.id).group_by(ScenarioVersion.slug))
-    return {slug: {"attempts": n, "best": best, "passed": bool(passed)} for slug, n, best, passed in rows}
+        .join(ScenarioVersion, ScenarioVersion.id == Attempt.version_id)
+        .where(Attempt.user_id.in_(ids)).group_by(Attempt.user_id, ScenarioVersion.slug))
+    for user_id, slug, n, best, passed in rows:
+        found[user_id][slug] = {"attempts": n, "best": best, "passed": bool(passed)}
+    return found
 
 
 # --- What the pages show ------------------------------------------------------------------------
@@ -399,6 +437,9 @@ def grading_queue(viewer: User) -> list[Attempt]:
     if not sees_everyone(viewer):
         query = query.where(User.mentor_id == viewer.id, User.id != viewer.id)
     own_first = case((User.mentor_id == viewer.id, 0), else_=1)
+    # Pages show each attempt's person and scenario title: load them with the queue.
+    query = query.options(contains_eager(Attempt.user).lazyload(User.role_rows),
+                          joinedload(Attempt.version).defer(ScenarioVersion.source))
     return list(db.session.scalars(query.order_by(own_first, Attempt.finished_at, Attempt.id)))
 
 
@@ -490,11 +531,11 @@ def remove_requirement(actor: User, requirement: GoLiveRequirement) -> None:
     db.session.flush()
 
 
-def _course_done(user: User, slug: str) -> bool:
-    """Tell whether *user* completed (any version of) the course *slug*."""
-    from training.courses.services import has_completed
+def _completed_courses(user_ids: list[int]) -> dict[int, set[str]]:
+    """Person id -> slugs of the courses they completed (any version)."""
+    from training.courses.services import completed_slugs_many
 
-    return has_completed(user, slug)
+    return completed_slugs_many(user_ids)
 
 
 def golive_progress(user: User) -> dict[str, Any]:
@@ -503,22 +544,39 @@ def golive_progress(user: User) -> dict[str, Any]:
     ``{"scenarios": [{"slug", "title", "passed", "best"}], "courses": [{"slug", "done"}],
     "met": n, "total": n, "complete": bool}``; a course's ``done`` is None when unknown.
     """
-    language = user.language
-    best = best_scores(user)
-    scenarios, courses = [], []
-    for req in requirements():
-        if req.kind == "scenario":
-            version = current_version(req.slug)
-            title = pick(version.title, language, version.languages) if version else req.slug
-            row = best.get(req.slug, {})
-            scenarios.append({"slug": req.slug, "title": title, "passed": row.get("passed", False),
-                              "best": row.get("best")})
-        else:
-            courses.append({"slug": req.slug, "done": _course_done(user, req.slug)})
-    met = sum(1 for s in scenarios if s["passed"]) + sum(1 for c in courses if c["done"])
-    total = len(scenarios) + len(courses)
-    return {"scenarios": scenarios, "courses": courses, "met": met, "total": total,
-            "complete": total > 0 and met == total}
+    return golive_progress_many([user])[user.id]
+
+
+def golive_progress_many(users: Iterable[User]) -> dict[int, dict[str, Any]]:
+    """Return golive_progress() of each person (by id) with a few queries however many people there are."""
+    people = list({user.id: user for user in users}.values())
+    if not people:
+        return {}
+    reqs = requirements()
+    scenario_slugs = [r.slug for r in reqs if r.kind == "scenario"]
+    has_courses = any(r.kind != "scenario" for r in reqs)
+    ids = [user.id for user in people]
+    versions = current_versions_of(scenario_slugs)
+    best = best_scores_many(ids) if scenario_slugs else {}
+    completed = _completed_courses(ids) if has_courses else {}
+    result = {}
+    for user in people:
+        language = user.language
+        scenarios, courses = [], []
+        for req in reqs:
+            if req.kind == "scenario":
+                version = versions.get(req.slug)
+                title = pick(version.title, language, version.languages) if version else req.slug
+                row = best.get(user.id, {}).get(req.slug, {})
+                scenarios.append({"slug": req.slug, "title": title, "passed": row.get("passed", False),
+                                  "best": row.get("best")})
+            else:
+                courses.append({"slug": req.slug, "done": req.slug in completed.get(user.id, set())})
+        met = sum(1 for s in scenarios if s["passed"]) + sum(1 for c in courses if c["done"])
+        total = len(scenarios) + len(courses)
+        result[user.id] = {"scenarios": scenarios, "courses": courses, "met": met, "total": total,
+                           "complete": total > 0 and met == total}
+    return result
 
 
 # --- Statistics ---------------------------------------------------------------------------------
