@@ -41,6 +41,14 @@ class Defaults:
     # Reverse proxies in front of the app (nginx, a load balancer): trust this many
     # X-Forwarded-For / X-Forwarded-Proto hops, so sign-in throttling sees the real address.
     PROXY_HOPS = 0
+    # servicecraft.cache: computed figures (scorecards) kept until a commit changes their
+    # tables. In Redis when CACHE_REDIS_URL (default REDIS_URL) is set, else in the process.
+    CACHE_ENABLED = True
+    CACHE_TTL = 300  # seconds; a backstop only (commits invalidate at once)
+    CACHE_KEY_PREFIX = "servicecraft:cache:"
+    CACHE_MAX_BYTES = 64 * 1024 * 1024  # in-process store only: least recently used values go first
+    CACHE_DIR = None  # in-process store's generation files; defaults to <instance>/cache
+    CACHE_REDIS_URL = None
     # flask-smorest: the OpenAPI document lives under the API prefix.
     API_TITLE = "Servicecraft API"
     API_VERSION = "v1"

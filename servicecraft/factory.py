@@ -87,6 +87,9 @@ def init_extensions(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
+    from servicecraft import cache
+
+    cache.init_app(app)
 
     from servicecraft.auth.services import load_user
 
