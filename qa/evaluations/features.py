@@ -19,12 +19,16 @@ nav_item("qa.evaluations.forms_index", _l("Forms"), roles=("admin", "manager"), 
 def my_latest_evaluations(user):
     """The agent's latest released evaluations; hidden when there are none."""
     from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
 
-    from qa.evaluations.models import Evaluation
+    from qa.evaluations.models import Evaluation, FormVersion
     from servicecraft.extensions import db
 
-    rows = db.session.scalars(select(Evaluation).where(Evaluation.agent_id == user.id, Evaluation.status == "released")
-                              .order_by(Evaluation.released_at.desc(), Evaluation.id.desc()).limit(5)).all()
+    # One query: the panel shows the form's title and the current revision's score.
+    rows = db.session.scalars(
+        select(Evaluation).where(Evaluation.agent_id == user.id, Evaluation.status == "released")
+        .options(joinedload(Evaluation.form_version).joinedload(FormVersion.form), joinedload(Evaluation.current_revision))
+        .order_by(Evaluation.released_at.desc(), Evaluation.id.desc()).limit(5)).all()
     return {"evaluations": rows} if rows else None
 
 
@@ -32,11 +36,18 @@ def my_latest_evaluations(user):
 def open_disputes(user):
     """Disputes waiting for a decision; hidden when there are none."""
     from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
 
-    from qa.evaluations.models import Dispute
+    from qa.evaluations.models import Dispute, Evaluation, FormVersion
     from servicecraft.extensions import db
+    from servicecraft.models import User
 
-    rows = db.session.scalars(select(Dispute).where(Dispute.status == "open").order_by(Dispute.created_at).limit(10)).all()
+    # The panel shows who raised each dispute and the form's title: loaded with the disputes.
+    rows = db.session.scalars(
+        select(Dispute).where(Dispute.status == "open")
+        .options(joinedload(Dispute.raised_by).lazyload(User.role_rows),
+                 joinedload(Dispute.evaluation).joinedload(Evaluation.form_version).joinedload(FormVersion.form))
+        .order_by(Dispute.created_at).limit(10)).all()
     return {"disputes": rows} if rows else None
 
 
@@ -44,15 +55,21 @@ def open_disputes(user):
 def waiting_for_validation(user):
     """Submitted evaluations no validator has looked at yet; hidden when there are none."""
     from sqlalchemy import func, select
+    from sqlalchemy.orm import joinedload
 
-    from qa.evaluations.models import Evaluation
+    from qa.evaluations.models import Evaluation, FormVersion
     from servicecraft.extensions import db
+    from servicecraft.models import User
 
     query = select(Evaluation).where(Evaluation.status == "submitted")
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     if not total:
         return None
-    rows = db.session.scalars(query.order_by(Evaluation.submitted_at).limit(8)).all()
+    # The panel shows the form's title and the agent (or branch): loaded with the evaluations.
+    rows = db.session.scalars(
+        query.options(joinedload(Evaluation.form_version).joinedload(FormVersion.form),
+                      joinedload(Evaluation.agent).lazyload(User.role_rows), joinedload(Evaluation.branch))
+        .order_by(Evaluation.submitted_at).limit(8)).all()
     return {"evaluations": rows, "total": total}
 
 

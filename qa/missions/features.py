@@ -27,8 +27,17 @@ def mine_panel(user) -> dict:
 
 @panel("missions-validate", roles=("admin", "manager"), template="qa/missions/panel_validate.html", order=20)
 def validate_panel(user) -> dict | None:
+    from sqlalchemy.orm import joinedload
+
+    from servicecraft.models import User
+
     missions = services.validation_queue()
-    return {"missions": missions} if missions else None
+    if not missions:
+        return None
+    # One more query loads the shoppers of the five shown (the panel names them).
+    db.session.scalars(select(Mission).where(Mission.id.in_([m.id for m in missions[:5]]))
+                       .options(joinedload(Mission.shopper).lazyload(User.role_rows))).all()
+    return {"missions": missions}
 
 
 # --- demo ------------------------------------------------------------------------------------

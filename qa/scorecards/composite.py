@@ -89,16 +89,20 @@ def _m_left_out(labels: str) -> str:
 
 def component_label(key: str) -> str:
     """Return the component's name for people (translated when a translator is installed)."""
-    labels = {
-        "qa_pct": _("QA score"),
-        "mystery_shop_pct": _("mystery shopping"),
-        "csat_pct": _("CSAT"),
-        "fcr_pct": _("first-contact resolution"),
-        "first_reply_within_24h_pct": _("first reply within 24 hours"),
-        "simulation_pct": _("simulations"),
-        "training_pct": _("training completed"),
-    }
-    return labels.get(key, key)
+    label = _COMPONENT_LABELS.get(key)
+    return label() if label is not None else key
+
+
+# Translated on demand, one at a time (a table of scorecards asks for dozens of labels).
+_COMPONENT_LABELS = {
+    "qa_pct": lambda: _("QA score"),
+    "mystery_shop_pct": lambda: _("mystery shopping"),
+    "csat_pct": lambda: _("CSAT"),
+    "fcr_pct": lambda: _("first-contact resolution"),
+    "first_reply_within_24h_pct": lambda: _("first reply within 24 hours"),
+    "simulation_pct": lambda: _("simulations"),
+    "training_pct": lambda: _("training completed"),
+}
 
 
 def _plain(value: object) -> str:

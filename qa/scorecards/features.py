@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from qa.scorecards import services
 from qa.scorecards.composite import COMPONENT_KEYS
+from servicecraft import cache
 from servicecraft.dashboard import panel
 from servicecraft.templating import nav_item
 
@@ -18,10 +19,21 @@ def my_scorecard(user) -> dict | None:
             "label": services.label}
 
 
+# Every active agent's ranking: the scorecards' tables, and who is an active agent.
+RANKING = cache.namespace("qa.scorecards.ranking",
+                          tables=services.SCORECARDS.tables | {"people_user", "people_user_role"})
+
+
 @panel("scorecard-top", roles=("admin", "manager"), template="qa/scorecards/panel_top.html", order=26)
 def top_and_bottom(user) -> dict | None:
     period = services.default_period()
-    ranked = [r for r in services.rank_rows(services.scorecards(period)) if r.composite.value is not None]
+    ranked = cache.cached(RANKING, services.period_key(period), lambda: _ranking(period))
     if not ranked:
         return None
     return {"top": ranked[:5], "bottom": list(reversed(ranked[5:]))[:5], "period": period}
+
+
+def _ranking(period) -> list[dict]:
+    """Return the agents with a composite, best first, as plain data: agent_id, name, composite."""
+    return [{"agent_id": r.agent_id, "name": r.name, "composite": r.composite.value}
+            for r in services.rank_rows(services.scorecards(period)) if r.composite.value is not None]

@@ -8,7 +8,9 @@ composite comes from :func:`qa.scorecards.composite.composite` under the active 
     rows = scorecards(period, team_id=3)             # list[ScorecardRow], by name
     row_as_export(rows[0])                           # {"agent", "name", every key of metrics.md}
 
-Views, the API, the CLI and bonus rounds all call these functions.
+Views, the API, the CLI and bonus rounds all call these functions. The computed figures are
+cached (servicecraft.cache, :data:`SCORECARDS`) as plain data until a commit changes a table
+they read; the people are chosen by a live query each time, so scoping by viewer is unchanged.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import lazyload
 
 from qa.evaluations.models import Evaluation, EvaluationRevision
 from qa.scorecards.composite import (
@@ -39,7 +43,7 @@ from qa.scorecards.models import ScorecardWeights
 from qa.tickets.metrics import SOLVED, agent_metrics, empty_metrics
 from qa.tickets.models import AgentLink, Ticket, TicketRating
 from qa.tickets.reference import FIRST_REPLY_LIMIT_MINUTES, METRIC_KEYS, Period, exact, round_half_away
-from servicecraft import audit
+from servicecraft import audit, cache
 from servicecraft.extensions import db
 from servicecraft.i18n import organisation_timezone
 from servicecraft.messages import _
@@ -209,41 +213,48 @@ def component_note(key: str) -> str:
     """Return the "how is this computed?" sentence of a component or ticket figure."""
     from qa.tickets.metrics import EXPLANATIONS
 
-    notes = {
-        "qa_pct": _("Mean score of the agent's ticket reviews released to them, for interactions that happened "
-                    "in the period."),
-        "mystery_shop_pct": _("Mean score of validated mystery shops of the period: shops of the agent, and "
-                              "branch-level shops of the agent's branch (they count for everyone in the branch)."),
-        "simulation_pct": _("Mean final score of the agent's graded role-play attempts finished in the period."),
-        "training_pct": _("Share of the courses assigned to the agent that were completed by the period's end."),
-        "csat_pct": _("Positive ratings over all ratings (positive, neutral, negative) of tickets solved in the "
-                      "period."),
-        "fcr_pct": _("Tickets solved with exactly one agent reply and no reopen, over tickets with at least one "
-                     "reply."),
-        "first_reply_within_24h_pct": _("Share of solved tickets with a first reply that got it within 24 hours "
-                                        "(1440 minutes)."),
-        "composite": _("Weighted mean of the components that have data: sum(weight x component) / sum(weight); "
-                       "a component without data is left out."),
-    }
-    if key in notes:
-        return notes[key]
+    note = _NOTES.get(key)
+    if note is not None:
+        return note()
     if key in EXPLANATIONS:
         return _(EXPLANATIONS[key])
     return ""
 
 
+# Translated on demand, one at a time (a scorecards table asks for dozens of labels and notes).
+_NOTES = {
+    "qa_pct": lambda: _("Mean score of the agent's ticket reviews released to them, for interactions that happened "
+                        "in the period."),
+    "mystery_shop_pct": lambda: _("Mean score of validated mystery shops of the period: shops of the agent, and "
+                                  "branch-level shops of the agent's branch (they count for everyone in the branch)."),
+    "simulation_pct": lambda: _("Mean final score of the agent's graded role-play attempts finished in the period."),
+    "training_pct": lambda: _("Share of the courses assigned to the agent that were completed by the period's end."),
+    "csat_pct": lambda: _("Positive ratings over all ratings (positive, neutral, negative) of tickets solved in the "
+                          "period."),
+    "fcr_pct": lambda: _("Tickets solved with exactly one agent reply and no reopen, over tickets with at least one "
+                         "reply."),
+    "first_reply_within_24h_pct": lambda: _("Share of solved tickets with a first reply that got it within 24 hours "
+                                            "(1440 minutes)."),
+    "composite": lambda: _("Weighted mean of the components that have data: sum(weight x component) / sum(weight); "
+                           "a component without data is left out."),
+}
+
+
 def label(key: str) -> str:
     """Return a column's name for people."""
-    labels = {
-        "composite": _("Composite"), "tickets_solved": _("Tickets solved"),
-        "first_reply_minutes_median": _("First reply (median minutes)"),
-        "resolution_hours_median": _("Resolution (median hours)"), "reopen_pct": _("Reopened %"),
-        "one_touch_pct": _("One-touch %"), "nps": _("NPS"), "ces_avg": _("CES (mean)"),
-        "agent": _("E-mail"), "name": _("Name"),
-    }
-    if key in labels:
-        return labels[key]
+    text = _LABELS.get(key)
+    if text is not None:
+        return text()
     return component_label(key)
+
+
+_LABELS = {
+    "composite": lambda: _("Composite"), "tickets_solved": lambda: _("Tickets solved"),
+    "first_reply_minutes_median": lambda: _("First reply (median minutes)"),
+    "resolution_hours_median": lambda: _("Resolution (median hours)"), "reopen_pct": lambda: _("Reopened %"),
+    "one_touch_pct": lambda: _("One-touch %"), "nps": lambda: _("NPS"), "ces_avg": lambda: _("CES (mean)"),
+    "agent": lambda: _("E-mail"), "name": lambda: _("Name"),
+}
 
 
 # --- Agents ---------------------------------------------------------------------------------
@@ -378,45 +389,103 @@ def scorecards(period: Period, *, people: Sequence[User] | None = None, team_id:
     *viewer*, when given, narrows the agents to those the viewer may see. *weights* default to
     :func:`active_weights`.
     """
+    # Roles are not read here (nor by the rows' users in the views): loaded only if someone asks.
     agents = list(db.session.scalars(agents_query(people=people, team_id=team_id, branch_id=branch_id,
-                                                  region=region, viewer=viewer)))
+                                                  region=region, viewer=viewer).options(lazyload(User.role_rows))))
     return compute_rows(agents, period, weights)
 
 
+# The tables the computed rows read (through agent_metrics, _ticket_counts, _evaluation_scores,
+# _simulation_scores, _training_counts and active_weights). The people (who is an agent, in
+# which team, whom a viewer may see) are chosen by a live query and are part of the key.
+SCORECARDS = cache.namespace("qa.scorecards", tables=(
+    "qa_ticket", "qa_ticket_rating", "qa_agent_link", "qa_survey_response",
+    "qa_evaluation", "qa_evaluation_revision", "qa_scorecard_weights",
+    "training_roleplay_attempt", "training_enrolment",
+))
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """One agent's computed scorecard as plain data (what the cache stores; no ORM objects)."""
+
+    components: dict[str, ComponentInput]
+    figures: dict[str, Any]
+    composite: tuple[float | None, Fraction | None, tuple[str, ...], tuple[str, ...]]
+    critical_fails: int
+    courses_assigned: int
+    courses_completed: int
+
+
+def period_key(period: Period) -> tuple[str, str, str]:
+    """Return the period as plain values for a cache key: first day, last day, time zone."""
+    return period.start.isoformat(), period.end.isoformat(), getattr(period.tz, "key", None) or str(period.tz)
+
+
 def compute_rows(agents: Sequence[User], period: Period, weights: Mapping[str, Any] | None = None) -> list[ScorecardRow]:
-    """Return the scorecards of exactly these people, in the order given (a handful of queries in all)."""
+    """Return the scorecards of exactly these people, in the order given (a handful of queries in all).
+
+    The figures come from :data:`SCORECARDS` (servicecraft.cache), keyed by the period, the
+    people (id and branch) and the weights; a commit changing any table they read invalidates them.
+    """
+    if weights is not None:
+        problems = check_weights(dict(weights))
+        if problems:
+            raise ScorecardError({"weights": "; ".join(problems)})
+    if not agents:
+        return []
+    people = tuple((a.id, a.branch_id) for a in agents)
+    weights_key = None if weights is None else tuple(sorted((k, repr(v)) for k, v in weights.items()))
+    key = (*period_key(period), people, weights_key)
+    chosen_weights, used_weights, computed = cache.cached(
+        SCORECARDS, key, lambda: _compute(people, period, weights))
+    shared = MappingProxyType(used_weights)
+    rows = []
+    for agent in agents:
+        data = computed[agent.id]
+        value, exact_value, used, left_out = data.composite
+        rows.append(ScorecardRow(
+            user=agent, period=period, components=dict(data.components), figures=dict(data.figures),
+            composite=CompositeResult(value, exact_value, used, left_out, shared), weights=chosen_weights,
+            critical_fails=data.critical_fails, courses_assigned=data.courses_assigned,
+            courses_completed=data.courses_completed,
+            extra_counts={"tickets_solved": data.figures.get("tickets_solved") or 0}))
+    return rows
+
+
+def _compute(people: tuple[tuple[int, int | None], ...], period: Period, weights: Mapping[str, Any] | None):
+    """Return (weights, the composite's weights, {agent id: _Computed}) for these (id, branch id) pairs."""
     chosen_weights = dict(weights) if weights is not None else active_weights()
     problems = check_weights(chosen_weights)
     if problems:
         raise ScorecardError({"weights": "; ".join(problems)})
-    if not agents:
-        return []
-    ids = [a.id for a in agents]
+    ids = [agent_id for agent_id, _branch in people]
     figures = agent_metrics(period, user_ids=ids)
     counts = _ticket_counts(period, ids)
-    reviews, shops, fails = _evaluation_scores(period, ids, {a.id: a.branch_id for a in agents})
+    reviews, shops, fails = _evaluation_scores(period, ids, dict(people))
     simulations = _simulation_scores(period, ids)
     training = _training_counts(period, ids)
-    rows = []
-    for agent in agents:
-        figs = figures.get(agent.id) or empty_metrics()
-        c = counts.get(agent.id) or {"with_first": 0, "within": 0, "replied": 0, "fcr": 0, "rated": 0, "positive": 0}
-        assigned, completed = training.get(agent.id, (0, 0))
+    computed: dict[int, _Computed] = {}
+    used_weights: dict[str, Fraction] = dict(composite({}, chosen_weights).weights)
+    for agent_id in ids:
+        figs = figures.get(agent_id) or empty_metrics()
+        c = counts.get(agent_id) or {"with_first": 0, "within": 0, "replied": 0, "fcr": 0, "rated": 0, "positive": 0}
+        assigned, completed = training.get(agent_id, (0, 0))
         components = {
-            "qa_pct": _exact_scores(reviews.get(agent.id, ())),
-            "mystery_shop_pct": _exact_scores(shops.get(agent.id, ())),
+            "qa_pct": _exact_scores(reviews.get(agent_id, ())),
+            "mystery_shop_pct": _exact_scores(shops.get(agent_id, ())),
             "csat_pct": share_of(c["positive"], c["rated"]),
             "fcr_pct": share_of(c["fcr"], c["replied"]),
             "first_reply_within_24h_pct": share_of(c["within"], c["with_first"]),
-            "simulation_pct": _exact_scores(simulations.get(agent.id, ())),
+            "simulation_pct": _exact_scores(simulations.get(agent_id, ())),
             "training_pct": share_of(completed, assigned),
         }
         result = composite(components, chosen_weights)
-        rows.append(ScorecardRow(
-            user=agent, period=period, components=components, figures=dict(figs), composite=result,
-            weights=chosen_weights, critical_fails=fails.get(agent.id, 0), courses_assigned=assigned,
-            courses_completed=completed, extra_counts={"tickets_solved": figs.get("tickets_solved") or 0}))
-    return rows
+        computed[agent_id] = _Computed(
+            components=components, figures=dict(figs),
+            composite=(result.value, result.exact, result.used, result.left_out),
+            critical_fails=fails.get(agent_id, 0), courses_assigned=assigned, courses_completed=completed)
+    return chosen_weights, used_weights, computed
 
 
 def scorecard(agent: User, period: Period, weights: Mapping[str, Any] | None = None) -> ScorecardRow:
@@ -559,6 +628,19 @@ def teams_and_branches() -> tuple[list[Team], list[Branch], list[str]]:
     return teams, branches, regions
 
 
+FILTERS = cache.namespace("qa.scorecards.filters", tables=("people_team", "people_branch"))
+
+
+def filter_choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Return :func:`teams_and_branches` as plain data (cached): teams {id, name}, branches {id, name, is_central}, regions."""
+    def compute():
+        teams, branches, regions = teams_and_branches()
+        return ([{"id": t.id, "name": t.name} for t in teams],
+                [{"id": b.id, "name": b.name, "is_central": b.is_central} for b in branches], regions)
+
+    return cache.cached(FILTERS, ("teams, branches, regions",), compute)
+
+
 def group_summary(rows: Sequence[ScorecardRow], key_of) -> list[dict[str, Any]]:
     """Return per group (e.g. branch) the mean of each component and of the composite over agents with data."""
     groups: dict[Any, list[ScorecardRow]] = defaultdict(list)
@@ -677,21 +759,17 @@ def drilldown(agent: User, period: Period, viewer: User) -> dict[str, list]:
 # --- Team packs built in the background -------------------------------------------------------
 
 def _pack_job(ctx, *, start: str, end: str, team_id=None, branch_id=None, region=None, title=None):
-    import secrets
-
-    from servicecraft import storage
+    from servicecraft import jobs, storage
 
     period = period_of(date.fromisoformat(start), date.fromisoformat(end))
     ctx.progress(10, _("Computing the scorecards"))
     rows = scorecards(period, team_id=team_id, branch_id=branch_id, region=region)
     data = scorecard_pdf(rows, title=title, progress=ctx.progress)
-    key = f"reports/scorecards-{secrets.token_hex(12)}.pdf"
-    path = storage.path_of(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    # Through storage, so the web server that shows the job page finds what this worker made.
+    stored = storage.save_bytes(data, name=f"scorecards-{start}-{end}.pdf", content_type="application/pdf",
+                                folder="reports")
     ctx.progress(100, _("%(count)s scorecards ready", count=len(rows)))
-    return {"file": {"key": key, "content_type": "application/pdf",
-                     "name": f"scorecards-{start}-{end}.pdf"}, "agents": len(rows)}
+    return {"file": jobs.file_result(stored), "agents": len(rows)}
 
 
 def start_pack(actor: User, period: Period, *, team_id=None, branch_id=None, region=None, title=None):

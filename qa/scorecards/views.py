@@ -89,18 +89,21 @@ def index():
         return Response(services.export_xlsx(rows),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="scorecards-{stamp}.xlsx"'})
+    teams, branches, regions = services.filter_choices()
+    branch_of = {b["id"]: b for b in branches}
+
     # Central against regional offices, and per branch.
     def office(row):
-        b = row.user.branch
+        b = branch_of.get(row.user.branch_id)
         if b is None:
             return _("No branch")
-        return _("Central office") if b.is_central else _("Regional offices")
+        return _("Central office") if b["is_central"] else _("Regional offices")
 
     offices = services.group_summary(rows, office)
-    by_branch = services.group_summary(rows, lambda r: r.user.branch.name if r.user.branch else _("No branch"))
+    by_branch = services.group_summary(
+        rows, lambda r: branch_of[r.user.branch_id]["name"] if r.user.branch_id in branch_of else _("No branch"))
     chart = bar_chart([(str(entry["group"]), entry["composite"]) for entry in offices],
                       title=_("Mean composite: central against regional offices"), max_value=100) if offices else None
-    teams, branches, regions = services.teams_and_branches()
     pack = PackForm(formdata=None, start=period.start.isoformat(), end=period.end.isoformat(),
                     team=team.id if team else "", branch=branch.id if branch else "", region=region or "")
     status = 422 if problems else 200

@@ -13,7 +13,7 @@ import qa.tickets.sync  # noqa: F401 - registers the sync job
 from qa.tickets import importer, services
 from qa.tickets.models import AgentLink, HelpdeskConnection, SurveyResponse, Ticket
 from qa.tickets.normalize import CategoryHints, NormalizedAgent, NormalizedTicket
-from servicecraft import demo
+from servicecraft import cache, demo
 from servicecraft.dashboard import panel
 from servicecraft.extensions import db
 from servicecraft.templating import nav_item
@@ -21,16 +21,27 @@ from servicecraft.templating import nav_item
 nav_item("qa.tickets.index", _l("Tickets"), roles=("admin", "manager"), order=62)
 
 
+# The same for every manager; counting every ticket is a scan of the biggest table.
+STATUS = cache.namespace("qa.tickets.status", tables=("qa_ticket", "qa_ticket_import", "qa_helpdesk_connection"))
+
+
 @panel("tickets-status", roles=("admin", "manager"), template="qa/tickets/panel_status.html", order=30)
 def status_panel(user) -> dict | None:
+    return cache.cached(STATUS, ("status",), _status)
+
+
+def _status() -> dict | None:
+    """Return the panel's figures as plain data (the cache keeps them until a commit changes them)."""
     tickets = db.session.scalar(select(func.count(Ticket.id))) or 0
     last = importer.last_import()
     connections = db.session.scalars(select(HelpdeskConnection)).all()
     if not tickets and last is None and not connections:
         return None
     agents, unlinked = services.unlinked_summary()
-    return {"tickets": tickets, "last": last, "connections": connections, "unlinked_agents": agents,
-            "unlinked_tickets": unlinked}
+    shown_last = None if last is None else {"via": last.via, "source": last.source, "finished_at": last.finished_at,
+                                            "is_refused": last.is_refused}
+    return {"tickets": tickets, "last": shown_last, "unlinked_agents": agents, "unlinked_tickets": unlinked,
+            "connections": [{"source": c.source, "last_sync_error": c.last_sync_error} for c in connections]}
 
 
 # --- demo ------------------------------------------------------------------------------------
