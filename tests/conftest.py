@@ -61,6 +61,7 @@ def app(database_url, tmp_path_factory):
             "SECRET_KEY": "test-secret-key-0123456789",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(instance / "uploads"),
+            "CACHE_DIR": str(instance / "cache"),
             "RATELIMIT_ENABLED": True,
         }
     )
