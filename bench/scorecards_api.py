@@ -5,7 +5,9 @@ migrated SQLite database (executemany; no import path), plus a released review a
 mystery shop for every agent, then times:
 
 - GET /api/v1/scorecards for the quarter as a manager (bearer token), warmed up once first,
-  best of three;
+  best of three: served from the scorecards cache (servicecraft.cache), as after any view;
+- the same request on a second app over the same database with the cache switched off
+  (CACHE_ENABLED false), so every figure is computed afresh, as after a commit that changed them;
 - a baseline on the same database: one plain SQL aggregate of the ticket counts, the two
   window-function medians and one aggregate of the evaluation scores, with sqlite3, best of three.
 
@@ -132,6 +134,14 @@ def run() -> list[str]:
         response = client.get(url, headers=headers)
         response.get_json()
         api_times.append(time.perf_counter() - began)
+    fresh_app = create_app({**app.config, "CACHE_ENABLED": False})
+    fresh_client = fresh_app.test_client()
+    assert fresh_client.get(url, headers=headers).status_code == 200
+    fresh_times = []
+    for _round in range(3):
+        began = time.perf_counter()
+        fresh_client.get(url, headers=headers).get_json()
+        fresh_times.append(time.perf_counter() - began)
     first, after = "2024-01-01 00:00:00.000000", "2024-04-01 00:00:00.000000"
     connection = sqlite3.connect(path)
     sql_times = []
@@ -141,12 +151,17 @@ def run() -> list[str]:
             connection.execute(statement, (first, after)).fetchall()
         sql_times.append(time.perf_counter() - began)
     connection.close()
-    api, sql = min(api_times), min(sql_times)
-    RESULTS[:] = [{"name": "scorecards API vs plain SQL", "ours": f"{api * 1000:.0f} ms", "floor": f"{sql * 1000:.0f} ms",
-                   "ratio": api / sql, "target": "<= 2x", "ok": api / sql <= 2}]
+    api, fresh, sql = min(api_times), min(fresh_times), min(sql_times)
+    RESULTS[:] = [
+        {"name": "scorecards API (cached) vs plain SQL", "ours": f"{api * 1000:.0f} ms", "floor": f"{sql * 1000:.0f} ms",
+         "ratio": api / sql, "target": "<= 2x", "ok": api / sql <= 2},
+        {"name": "scorecards API (computed) vs plain SQL", "ours": f"{fresh * 1000:.0f} ms",
+         "floor": f"{sql * 1000:.0f} ms", "ratio": fresh / sql, "target": "<= 2x", "ok": fresh / sql <= 2},
+    ]
     return [
         f"generated {N} tickets and {2 * AGENTS} evaluations for {AGENTS} agents in {generated:.1f}s",
-        f"GET /api/v1/scorecards (warm, {AGENTS} rows): {api * 1000:.0f} ms",
+        f"GET /api/v1/scorecards (warm, {AGENTS} rows, from the cache): {api * 1000:.0f} ms",
+        f"GET /api/v1/scorecards (warm, {AGENTS} rows, cache off: computed): {fresh * 1000:.0f} ms",
         f"plain SQL aggregates + medians: {sql * 1000:.0f} ms",
-        f"ratio {api / sql:.2f}x (target <= 2x)",
+        f"ratios {api / sql:.2f}x cached, {fresh / sql:.2f}x computed (target <= 2x)",
     ]
