@@ -24,6 +24,11 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
+class SurveyImportForm(FlaskForm):
+    file = FileField(_l("Survey answers (CSV)"), validators=[FileRequired(message=_l("Choose the CSV file."))])
+    submit = SubmitField(_l("Import answers"))
+
+
 class ConnectionForm(FlaskForm):
     source = SelectField(_l("Help desk"), choices=choices(CONNECTION_SOURCES))
     base_url = StringField(_l("Address (e.g. https://example.zendesk.com)"), validators=[Optional(), Length(max=300)])

@@ -11,7 +11,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from qa.tickets import services, surveys
-from qa.tickets.forms import ConnectionForm, ImportForm, LinkForm, RuleForm, SurveyForm, SurveyLinkForm
+from qa.tickets.forms import (
+    ConnectionForm,
+    ImportForm,
+    LinkForm,
+    RuleForm,
+    SurveyForm,
+    SurveyImportForm,
+    SurveyLinkForm,
+)
 from qa.tickets.models import (
     CSAT_VALUES,
     SOURCES,
@@ -114,10 +122,36 @@ def import_file():
                                   tz=(form.tz.data or "").strip() or None, filename=name, actor_id=current_user.id,
                                   title=_("Ticket import: %(name)s", name=name))
             return redirect(url_for("jobs.show", job_id=record.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return _import_page(form, SurveyImportForm(formdata=None), status=status)
+
+
+def _import_page(form, survey_form, *, status: int = 200, survey_errors=()):
     recent = db.session.scalars(select(TicketImport).order_by(TicketImport.finished_at.desc())
                                 .limit(10)).all()
-    status = 422 if request.method == "POST" else 200
-    return render_template("qa/tickets/import.html", form=form, recent=recent), status
+    return render_template("qa/tickets/import.html", form=form, survey_form=survey_form, recent=recent,
+                           survey_errors=list(survey_errors), survey_columns=", ".join(surveys.IMPORT_COLUMNS)), status
+
+
+@bp.route("/import-surveys", methods=["POST"])
+@require(is_manager)
+def import_surveys():
+    """Post-contact survey answers collected elsewhere (CSV, as `tickets import-surveys`): all rows or none."""
+    form = SurveyImportForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            text = form.file.data.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors = [_("The file is not UTF-8 text.")]
+        else:
+            stored, errors = surveys.import_answers(text)
+            if not errors:
+                db.session.commit()
+                flash(_("%(count)d survey answers imported.", count=stored), "success")
+                return redirect(url_for("qa.tickets.import_file"), 303)
+            db.session.rollback()
+    return _import_page(ImportForm(formdata=None), form, status=422, survey_errors=errors)
 
 
 # --- agent links ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ EXPECTED: dict = {
     "qa.tickets.index": MANAGERS,
     "qa.tickets.show": MANAGERS,
     "qa.tickets.import_file": MANAGERS,
+    "qa.tickets.import_surveys": MANAGERS,
     "qa.tickets.agents": ADMIN,
     "qa.tickets.link_agent": ADMIN,
     "qa.tickets.link_by_email": ADMIN,

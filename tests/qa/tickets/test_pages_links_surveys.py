@@ -216,6 +216,31 @@ def test_survey_answers_import_from_the_command_line(app, runner, tmp_path):
     assert json.loads(result.stdout) == {"imported": 1, "errors": []}
 
 
+def test_survey_answers_import_from_the_import_page(app, client, runner, make_user, login, csrf_token):
+    load_time_page(runner)
+    login(client, make_user(roles=["manager"]))
+    token = csrf_token("/qa/tickets/import")
+    header = "response_id,source,ticket_external_id,answered_at,csat,nps,ces,comment\n"
+    bad = header + "r1,zendesk,35436,2024-03-06T10:00:00Z,4,10,7,fine\nr2,zendesk,35436,not a date,4,10,7,\n"
+    refused = client.post("/qa/tickets/import-surveys", data={
+        "csrf_token": token, "file": (io.BytesIO(bad.encode()), "answers.csv")}, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "row 3" in refused.get_data(as_text=True) and "answered_at" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(SurveyResponse.id)) is None  # nothing half-stored
+    good = header + "r1,zendesk,35436,2024-03-06T10:00:00Z,4,10,7,fine\n"
+    done = client.post("/qa/tickets/import-surveys", data={
+        "csrf_token": token, "file": (io.BytesIO(good.encode()), "answers.csv")}, content_type="multipart/form-data")
+    assert done.status_code == 303
+    assert "1 survey answers imported" in client.get("/qa/tickets/import").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+    latin1 = client.post("/qa/tickets/import-surveys", data={
+        "csrf_token": token, "file": (io.BytesIO("caf\xe9".encode("latin-1")), "answers.csv")},
+        content_type="multipart/form-data")
+    assert latin1.status_code == 422 and "not UTF-8" in latin1.get_data(as_text=True)
+
+
 def test_a_long_ticket_list_pages_through(app, client, make_user, login):
     """More tickets than fit a page: both pages open and link to each other."""
     solved = datetime(2024, 3, 5, 12, tzinfo=UTC)
