@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import marshmallow as ma
 from flask.views import MethodView
 from flask_babel import gettext as _
@@ -38,10 +40,12 @@ class MePatchSchema(ma.Schema):
     timezone = ma.fields.String(validate=lambda tz: _known_timezone(tz))
 
 
-def _timezones() -> set[str]:
+@functools.cache
+def _timezones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk: once per process is enough.
     from zoneinfo import available_timezones
 
-    return available_timezones()
+    return frozenset(available_timezones())
 
 
 def _known_timezone(value: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
@@ -36,10 +38,16 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set password"))
 
 
-def timezone_choices() -> list[tuple[str, str]]:
+@functools.cache
+def _timezone_names() -> tuple[str, ...]:
+    # available_timezones() walks the tz database on disk: once per process is enough.
     from zoneinfo import available_timezones
 
-    return [(tz, tz) for tz in sorted(available_timezones()) if "/" in tz or tz == "UTC"]
+    return tuple(tz for tz in sorted(available_timezones()) if "/" in tz or tz == "UTC")
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(tz, tz) for tz in _timezone_names()]
 
 
 class PreferencesForm(FlaskForm):
