@@ -173,6 +173,24 @@ def jobs_worker(burst: bool):
     SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
 
 
+@jobs_group.command("prune")
+@click.option("--older-than", "days", type=click.FloatRange(min=0), default=30, show_default=True,
+              help="age in days of the finished jobs to forget")
+@click.option("--json", "as_json", is_flag=True, help="print {jobs, files} as one JSON document")
+@with_appcontext
+def jobs_prune(days: float, as_json: bool):
+    """Forget finished jobs older than --older-than days and delete the files they produced."""
+    from servicecraft import jobs
+    from servicecraft.extensions import db
+
+    outcome = jobs.prune(days)
+    db.session.commit()
+    if as_json:
+        emit_json(outcome)
+    else:
+        click.echo(f"{outcome['jobs']} finished job(s) and {outcome['files']} file(s) removed", err=True)
+
+
 def register_commands(app) -> None:
     # Imported here: backup_cli uses this module's fail and emit_json.
     from servicecraft.backup_cli import backup_command, restore_command

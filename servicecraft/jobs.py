@@ -155,3 +155,30 @@ def wait(job_id: str, timeout: float = 30.0) -> Job:
         if record.is_finished or time.monotonic() > deadline:
             return record
         time.sleep(0.05)
+
+
+def prune(older_than_days: float) -> dict[str, int]:
+    """Forget finished jobs older than the given age, with the files they produced.
+
+    Generated files (PDF packs) live in storage until their job is pruned; run this from a
+    timer (`servicecraft jobs prune --older-than 30`). Queued and running jobs are kept.
+    Returns how many jobs and files went; the caller commits.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import delete, select
+
+    from servicecraft import storage
+
+    limit = utcnow() - timedelta(days=older_than_days)
+    old = db.session.execute(
+        select(Job.id, Job.result).where(Job.status.in_(("done", "failed")), Job.finished_at < limit)).all()
+    files = 0
+    for _job_id, result in old:
+        stored = (result or {}).get("file") if isinstance(result, dict) else None
+        if isinstance(stored, dict) and stored.get("key"):
+            storage.delete(stored["key"])
+            files += 1
+    if old:
+        db.session.execute(delete(Job).where(Job.id.in_([job_id for job_id, _result in old])))
+    return {"jobs": len(old), "files": files}

@@ -74,3 +74,31 @@ def test_job_page_is_only_for_its_owner(app, client, make_user, login):
     login(client, owner)
     assert client.get(f"/jobs/{record.id}/status").get_json()["status"] == "done"
     assert "Background job" in client.get(f"/jobs/{record.id}").get_data(as_text=True)
+
+
+def test_prune_forgets_old_finished_jobs_and_their_files(app, runner):
+    import json
+    from datetime import timedelta
+
+    from servicecraft import storage
+    from servicecraft.db import utcnow
+
+    with app.app_context():
+        stored = storage.save_bytes(b"%PDF-1.7 pack", name="pack.pdf", content_type="application/pdf", folder="reports")
+        long_ago = utcnow() - timedelta(days=40)
+        db.session.add_all([
+            Job(id="old-done", kind="test-count", status="done", result={"file": jobs.file_result(stored)},
+                finished_at=long_ago),
+            Job(id="old-failed", kind="test-fail", status="failed", finished_at=long_ago),
+            Job(id="recent", kind="test-count", status="done", finished_at=utcnow() - timedelta(days=2)),
+            Job(id="stuck", kind="test-count", status="running", created_at=long_ago),
+        ])
+        db.session.commit()
+        path = storage.path_of(stored.key)
+        assert path.exists()
+    result = runner.invoke(args=["jobs", "prune", "--older-than", "30", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"jobs": 2, "files": 1}
+    with app.app_context():
+        assert sorted(db.session.scalars(db.select(Job.id))) == ["recent", "stuck"]
+    assert not path.exists()
