@@ -16,6 +16,7 @@ from servicecraft.models import User
 from servicecraft.templating import nav_item
 from training.courses import services
 from training.courses.models import Course, Enrolment, LessonView
+from training.people import all_mentees
 
 
 @events.person_saved.connect
@@ -48,8 +49,8 @@ def my_training(user):
 @panel("mentees-training", roles=("mentor",), template="training/courses/panels/mentees_training.html", order=22)
 def mentees_training(user):
     """Mentees' overdue training, for their mentor."""
-    has_mentees = db.session.scalar(select(User.id).where(User.mentor_id == user.id).limit(1))
-    if not has_mentees:
+    # Anyone assigned to them, deactivated or not (as before), from the list the dashboard reads once.
+    if not all_mentees(user):
         return None
     today = date.today()
     overdue = services.overdue_enrolments(User.mentor_id == user.id, today)
@@ -60,9 +61,7 @@ def mentees_training(user):
 def overdue_training(user):
     """Overdue training by branch and by team, with a chart."""
     today = date.today()
-    by_branch = services.overdue_by("branch", today)
-    by_team = services.overdue_by("team", today)
-    total = services.overdue_count(User.id.isnot(None), today)
+    by_branch, by_team, total = services.overdue_overview(today)
     chart = bar_chart(by_branch, title=_("Overdue training by branch"), unit="") if by_branch else None
     return {"by_branch": by_branch, "by_team": by_team, "total": total, "chart": chart}
 

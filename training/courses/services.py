@@ -16,8 +16,8 @@ from typing import BinaryIO
 from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import and_, func, inspect, select
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 from werkzeug.routing import BuildError
 
 from servicecraft import audit, storage
@@ -850,16 +850,37 @@ def progress_of(enrolment: Enrolment, *, with_summaries: bool = False, viewer=No
     return progress_many([enrolment], with_summaries=with_summaries, today=today)[0]
 
 
+def _with_course_content(query):
+    """Have a query of enrolments read each course with them, as _load_courses() would (two queries in all)."""
+    course = joinedload(Enrolment.course)
+    return query.options(course.defer(Course.summary),
+                         course.joinedload(Course.modules).joinedload(CourseModule.lessons).defer(Lesson.body),
+                         course.selectinload(Course.prerequisites))
+
+
+def _has_course_content(enrolment: Enrolment) -> bool:
+    """Tell whether the enrolment's course, its modules, their lessons and its prerequisites are all read already."""
+    if "course" in inspect(enrolment).unloaded or enrolment.course is None:
+        return False
+    course = enrolment.course
+    return (not {"modules", "prerequisites"} & inspect(course).unloaded
+            and all("lessons" not in inspect(module).unloaded for module in course.modules))
+
+
 def _load_courses(enrolments: list[Enrolment]) -> dict[int, Course]:
     """Return course id -> course of these enrolments, read with their modules, lessons and prerequisites.
 
-    Two queries: the courses joined to their modules and lessons (lesson bodies are left unread
-    until shown), then the prerequisites. Each enrolment then holds its course, so
-    ``enrolment.course`` and ``course.lessons`` need no further query. Relationships already
+    Two queries: the courses joined to their modules and lessons (course summaries and lesson
+    bodies are left unread until shown), then the prerequisites; none when the enrolments were
+    read with them (enrolments_of(..., with_courses=True)). Each enrolment then holds its course,
+    so ``enrolment.course`` and ``course.lessons`` need no further query. Relationships already
     loaded are left as they are.
     """
+    if all(_has_course_content(e) for e in enrolments):
+        return {e.course_id: e.course for e in enrolments}
     found = db.session.scalars(
         select(Course).where(Course.id.in_({e.course_id for e in enrolments})).options(
+            defer(Course.summary),
             joinedload(Course.modules).joinedload(CourseModule.lessons).defer(Lesson.body),
             selectinload(Course.prerequisites),
         )
@@ -893,7 +914,9 @@ def progress_many(enrolments: Iterable[Enrolment], *, with_summaries: bool = Fal
             .where(LessonView.user_id.in_(user_ids), LessonView.lesson_id.in_(lesson_ids))
         )}
     quizzes: dict[int, list[Quiz]] = defaultdict(list)
-    for quiz in db.session.scalars(select(Quiz).where(Quiz.course_id.in_(list(courses))).order_by(Quiz.id)):
+    # Progress never shows a quiz's feedback bands: leave them unread.
+    for quiz in db.session.scalars(select(Quiz).options(defer(Quiz.overall_feedback))
+                                   .where(Quiz.course_id.in_(list(courses))).order_by(Quiz.id)):
         quizzes[quiz.course_id].append(quiz)
     summaries_by_pair: dict[tuple[int, int], list] = {}
     if with_summaries:
@@ -957,14 +980,20 @@ def _summaries_many(pairs: list[tuple[User, Course]], quizzes: dict[int, list]) 
     return quiz_summaries_many(pairs, quizzes)
 
 
-def enrolments_of(user_id: int) -> list[Enrolment]:
-    """Return a person's enrolments: open ones by due date first, then completed ones."""
-    rows = db.session.scalars(select(Enrolment).where(Enrolment.user_id == user_id)).all()
+def enrolments_of(user_id: int, *, with_courses: bool = False) -> list[Enrolment]:
+    """Return a person's enrolments: open ones by due date first, then completed ones.
+
+    *with_courses* reads each course's modules, lessons and prerequisites with them, for progress_many().
+    """
+    query = select(Enrolment).where(Enrolment.user_id == user_id)
+    if with_courses:
+        query = _with_course_content(query)
+    rows = db.session.scalars(query).unique().all()
     return sorted(rows, key=lambda e: (e.completed_at is not None, e.due_date or date.max, e.id))
 
 
 def my_training(user, today: date | None = None) -> list[EnrolmentProgress]:
-    return progress_many(enrolments_of(user.id), with_summaries=True, today=today)
+    return progress_many(enrolments_of(user.id, with_courses=True), with_summaries=True, today=today)
 
 
 def people_in_view(viewer, *, team_id: int | None = None, branch_id: int | None = None) -> list[User]:
@@ -1052,6 +1081,30 @@ def overdue_by(group: str, today: date | None = None) -> list[tuple[str, int]]:
         .group_by(model.name)
     ).all()
     return sorted(((name, count) for name, count in rows), key=lambda r: (-r[1], r[0]))
+
+
+def overdue_overview(today: date | None = None) -> tuple[list[tuple[str, int]], list[tuple[str, int]], int]:
+    """Return overdue_by("branch"), overdue_by("team") and the overdue_count() of everyone, in one query."""
+    today = today or date.today()
+    rows = db.session.execute(
+        select(Branch.name, Team.name, func.count(Enrolment.id))
+        .select_from(Enrolment).join(User, User.id == Enrolment.user_id)
+        .outerjoin(Branch, Branch.id == User.branch_id).outerjoin(Team, Team.id == User.team_id)
+        .where(Enrolment.completed_at.is_(None), Enrolment.due_date < today, User.is_active_account.is_(True))
+        .group_by(Branch.name, Team.name)
+    ).all()
+    by_branch: dict[str, int] = defaultdict(int)
+    by_team: dict[str, int] = defaultdict(int)
+    for branch, team, count in rows:
+        if branch is not None:
+            by_branch[branch] += count
+        if team is not None:
+            by_team[team] += count
+
+    def most_first(counts: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(counts.items(), key=lambda r: (-r[1], r[0]))
+
+    return most_first(by_branch), most_first(by_team), sum(count for _b, _t, count in rows)
 
 
 # --- starter curriculum -------------------------------------------------------------------------

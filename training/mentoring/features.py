@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from servicecraft import demo
 from servicecraft.dashboard import panel
@@ -36,7 +37,8 @@ def unassigned_panel(user) -> dict | None:
 def feedback_panel(user) -> dict | None:
     if not services.feedback_due(user):
         return None
-    return {"mentor": db.session.get(User, user.mentor_id)}
+    # The panel names the mentor: their roles stay unread (the onboarding panel has usually read the mentor already).
+    return {"mentor": db.session.get(User, user.mentor_id, options=[lazyload(User.role_rows)])}
 
 
 @panel("mentoring-signoff", roles=("mentor",), template="training/mentoring/panel_signoff.html", order=17)
@@ -45,7 +47,7 @@ def signoff_panel(user) -> dict | None:
     mentees = [m for m in services.mentees_of(user) if m.is_newhire]
     if not mentees:
         return None
-    missing = services.sign_off_blockers_many(mentees)
+    missing = services.sign_off_missing_counts(mentees)  # the panel shows how many, not which
     return {"rows": [{"person": m, "missing": missing[m.id]} for m in mentees]}
 
 

@@ -15,13 +15,16 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer, joinedload, lazyload
 
 from servicecraft import audit
 from servicecraft.extensions import db
 from servicecraft.models import Branch, User, UserRole
 from servicecraft.permissions import sees_everyone, signed_in
+from training.memo import per_request
 from training.mentoring import assign
 from training.mentoring.models import FeedbackReceipt, FeedbackResponse, SignOff
+from training.people import all_mentees
 
 FEEDBACK_EVERY_DAYS = 30
 # Comments are shown only once a mentor has this many answers, so no one is recognisable.
@@ -77,10 +80,16 @@ def active_newhires() -> list[User]:
     """Active agents who are not live yet, by start date then e-mail.
 
     People holding the mentor role are left out: they mentor others and are not onboarding,
-    even when an import left their ``live_since`` empty.
+    even when an import left their ``live_since`` empty. Read once per request (the funnel and
+    the list of people without a mentor share it), with the branch and mentor the lists show.
     """
-    people = [u for u in db.session.scalars(_active_with_role("agent").where(User.live_since.is_(None))).unique()
-              if not u.has_role("mentor")]
+    return list(per_request("mentoring.active_newhires", _read_active_newhires))
+
+
+def _read_active_newhires() -> list[User]:
+    query = (_active_with_role("agent").where(User.live_since.is_(None))
+             .options(joinedload(User.branch), joinedload(User.mentor).lazyload(User.role_rows)))
+    people = [u for u in db.session.scalars(query).unique() if not u.has_role("mentor")]
     return sorted(people, key=lambda u: (u.start_date is None, u.start_date or date.min, u.email))
 
 
@@ -89,7 +98,9 @@ def newhires_without_mentor() -> list[User]:
 
 
 def mentors() -> list[User]:
-    return list(db.session.scalars(_active_with_role("mentor").order_by(User.name, User.email)).unique())
+    """Active mentors by name, with their branch (the workload table shows it)."""
+    return list(db.session.scalars(_active_with_role("mentor").options(joinedload(User.branch))
+                                   .order_by(User.name, User.email)).unique())
 
 
 def mentee_counts() -> dict[int, int]:
@@ -102,20 +113,32 @@ def mentee_counts() -> dict[int, int]:
 
 
 def mentees_of(mentor: User) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.mentor_id == mentor.id, User.is_active_account.is_(True))
-                                   .order_by(User.live_since.isnot(None), User.name)))
+    """*mentor*'s active mentees: new hires first, then people already live, each by name."""
+    # A stable sort of the list by name keeps the database's name order within each group.
+    return sorted((u for u in all_mentees(mentor) if u.is_active_account), key=lambda u: u.live_since is not None)
 
 
 def workload() -> list[dict[str, Any]]:
-    """Each active mentor with their current mentees (new hires) against their capacity."""
-    counts = mentee_counts()
+    """Each active mentor with their current mentees (new hires) against their capacity.
+
+    Three queries however many mentors: the mentors, their new hires (by name) and the mentors'
+    roles. A mentor's load is the number of those new hires, as mentee_counts() counts it.
+    """
+    people = mentors()
+    mentees: dict[int, list[User]] = defaultdict(list)
+    if people:
+        # The table shows the mentees' names only: their roles stay unread.
+        for user in db.session.scalars(
+                _active_with_role("agent").options(lazyload(User.role_rows))
+                .where(User.live_since.is_(None), User.mentor_id.in_([m.id for m in people])).order_by(User.name, User.id)):
+            mentees[user.mentor_id].append(user)
     rows = []
-    for mentor in mentors():
-        load = counts.get(mentor.id, 0)
+    for mentor in people:
+        load = len(mentees[mentor.id])
         rows.append({"mentor": mentor, "load": load, "capacity": mentor.mentor_capacity or 0,
                      "free": max(0, (mentor.mentor_capacity or 0) - load),
                      "over": load > (mentor.mentor_capacity or 0),
-                     "mentees": [u for u in mentees_of(mentor) if u.is_newhire]})
+                     "mentees": mentees[mentor.id]})
     return rows
 
 
@@ -209,10 +232,10 @@ def _progress(newhire: User) -> dict[str, Any]:
     return _progress_many([newhire])[newhire.id]
 
 
-def _progress_many(people: list[User]) -> dict[int, dict[str, Any]]:
+def _progress_many(people: list[User], *, with_titles: bool = True) -> dict[int, dict[str, Any]]:
     from training.simulations.services import golive_progress_many
 
-    return golive_progress_many(people)
+    return golive_progress_many(people, with_titles=with_titles)
 
 
 def blockers_from(progress: dict[str, Any]) -> list[str]:
@@ -235,6 +258,13 @@ def sign_off_blockers_many(people: Iterable[User]) -> dict[int, list[str]]:
     progress = _progress_many([p for p in people if p.is_newhire])
     return {p.id: blockers_from(progress[p.id]) if p.is_newhire else [_("%(name)s is already live.", name=p.name)]
             for p in people}
+
+
+def sign_off_missing_counts(people: Iterable[User]) -> dict[int, int]:
+    """How many lines sign_off_blockers() lists for each person, by id (the role-plays' titles stay unread)."""
+    people = list(people)
+    progress = _progress_many([p for p in people if p.is_newhire], with_titles=False)
+    return {p.id: len(blockers_from(progress[p.id])) if p.is_newhire else 1 for p in people}
 
 
 def sign_off(newhire: User, actor: User, override_reason: str | None = None, today: date | None = None) -> SignOff:
@@ -267,7 +297,10 @@ def sign_off(newhire: User, actor: User, override_reason: str | None = None, tod
 
 
 def signoffs_of(user: User) -> list[SignOff]:
-    return list(db.session.scalars(select(SignOff).where(SignOff.newhire_id == user.id).order_by(SignOff.id.desc())))
+    """A person's sign-off records, newest first, with who signed (the stored track stays unread)."""
+    return list(db.session.scalars(
+        select(SignOff).options(joinedload(SignOff.signed_by).lazyload(User.role_rows), defer(SignOff.track))
+        .where(SignOff.newhire_id == user.id).order_by(SignOff.id.desc())))
 
 
 # --- Feedback on mentoring ------------------------------------------------------------------------
@@ -378,7 +411,7 @@ def stages_of(people: Iterable[User]) -> dict[int, str]:
     """stage_of() of each person, by id, with a few queries however many people there are."""
     people = list(people)
     assigned = [u for u in people if u.is_newhire and u.mentor_id is not None]
-    progress = _progress_many(assigned)
+    progress = _progress_many(assigned, with_titles=False)  # only "complete" counts here
     pending = [u.id for u in assigned if not progress[u.id]["complete"]]
     open_courses = _with_open_courses(pending) if pending else set()
     stages = {}
@@ -414,7 +447,7 @@ def time_to_golive() -> dict[str, list[dict[str, Any]]]:
     """Median days from start date to go-live, per branch and per mentor (from sign-off records)."""
     by_branch: dict[Any, list[int]] = defaultdict(list)
     by_mentor: dict[Any, list[int]] = defaultdict(list)
-    for record in db.session.scalars(select(SignOff)):
+    for record in db.session.scalars(select(SignOff).options(defer(SignOff.track))):
         days = record.days_to_live
         if days is None or days < 0:
             continue
@@ -426,9 +459,11 @@ def time_to_golive() -> dict[str, list[dict[str, Any]]]:
         branch = branches.get(row["key"])
         row["label"] = f"{branch.code} · {branch.name}" if branch else _("No branch")
     mentor_rows = _median_rows(by_mentor)
+    mentor_ids = [row["key"] for row in mentor_rows if row["key"]]
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(mentor_ids))).all()) if mentor_ids else {}
     for row in mentor_rows:
-        mentor = db.session.get(User, row["key"]) if row["key"] else None
-        row["label"] = mentor.name if mentor else _("No mentor")
+        name = names.get(row["key"]) if row["key"] else None
+        row["label"] = name if name is not None else _("No mentor")
     return {"branches": sorted(branch_rows, key=lambda r: r["label"]),
             "mentors": sorted(mentor_rows, key=lambda r: r["label"])}
 

@@ -135,11 +135,13 @@ def signoff(newhire_id: int):
             return redirect(url_for(".signoff", newhire_id=person.id), code=303)
     elif request.method == "POST":
         status = 422
-    blockers = services.sign_off_blockers(person) if person.is_newhire else []
     from training.simulations.services import golive_progress
 
+    # The blockers are read off the same progress the page shows: the track is read once.
+    progress = golive_progress(person) if person.is_newhire else None
+    blockers = services.blockers_from(progress) if progress is not None else []
     return render_template("training/mentoring/signoff.html", person=person, form=form, blockers=blockers,
-                           progress=golive_progress(person) if person.is_newhire else None,
+                           progress=progress,
                            signoffs=services.signoffs_of(person), may_override=services.sees_everyone(current_user)), status
 
 

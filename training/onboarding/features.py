@@ -30,7 +30,7 @@ nav_item("training.onboarding.templates", _l("Onboarding plans"), roles=("admin"
 @panel("onboarding-next", roles=("agent",), template="training/onboarding/panel_next.html", order=11, newhire=True)
 def next_in_plan(user):
     """A new hire's next plan items, overdue ones first, and their open action items."""
-    plan = services.plan_of(user)
+    plan = services.plan_of(user, with_items=True)
     if plan is None:
         return None
     rows = services.plan_rows(plan, user, live=False)
@@ -47,7 +47,8 @@ def checkins_panel(user):
     if not services.has_mentees(user):
         return None
     today = date.today()
-    return {"due": services.checkins_due(user, today), "upcoming": services.upcoming_checkins(user, today, days=7)[:3],
+    due, upcoming = services.checkins_ahead(user, today, days=7)
+    return {"due": due, "upcoming": upcoming[:3],
             "overdue_items": services.overdue_items_of_mentees(user, today)[:6], "today": today}
 
 

@@ -31,6 +31,7 @@ from training.onboarding.models import (
     PlanTemplate,
     PlanTemplateItem,
 )
+from training.people import all_mentees
 
 NOTE_KINDS = ("shared", "private")
 OWNERS = ("newhire", "mentor")
@@ -255,8 +256,12 @@ def load_starter_template(actor=None) -> PlanTemplate:
 
 # --- plans -------------------------------------------------------------------------------------
 
-def plan_of(person: User) -> Plan | None:
-    return db.session.scalar(select(Plan).where(Plan.user_id == person.id))
+def plan_of(person: User, *, with_items: bool = False) -> Plan | None:
+    """The person's onboarding plan; *with_items* reads its items in the same query."""
+    query = select(Plan).where(Plan.user_id == person.id)
+    if with_items:
+        return db.session.scalars(query.options(joinedload(Plan.items))).unique().first()
+    return db.session.scalar(query)
 
 
 def instantiate_plan(newhire: User, template: PlanTemplate, actor, *, today: date | None = None) -> Plan:
@@ -639,14 +644,24 @@ def checkins_due(mentor: User, today: date | None = None) -> list[CheckIn]:
     today = today or date.today()
     return list(db.session.scalars(select(CheckIn).options(_WITH_MENTEE).where(
         CheckIn.mentor_id == mentor.id, CheckIn.status == "scheduled", CheckIn.scheduled_at < end_of(today))
-        .order_by(CheckIn.scheduled_at)))
+        .order_by(CheckIn.scheduled_at, CheckIn.id)))
 
 
 def upcoming_checkins(mentor: User, today: date | None = None, days: int = 14) -> list[CheckIn]:
     today = today or date.today()
     return list(db.session.scalars(select(CheckIn).options(_WITH_MENTEE).where(
         CheckIn.mentor_id == mentor.id, CheckIn.status == "scheduled", CheckIn.scheduled_at >= end_of(today),
-        CheckIn.scheduled_at < end_of(today + timedelta(days=days))).order_by(CheckIn.scheduled_at)))
+        CheckIn.scheduled_at < end_of(today + timedelta(days=days))).order_by(CheckIn.scheduled_at, CheckIn.id)))
+
+
+def checkins_ahead(mentor: User, today: date | None = None, days: int = 14) -> tuple[list[CheckIn], list[CheckIn]]:
+    """checkins_due() and upcoming_checkins() together, in one query."""
+    today = today or date.today()
+    found = list(db.session.scalars(select(CheckIn).options(_WITH_MENTEE).where(
+        CheckIn.mentor_id == mentor.id, CheckIn.status == "scheduled",
+        CheckIn.scheduled_at < end_of(today + timedelta(days=days))).order_by(CheckIn.scheduled_at, CheckIn.id)))
+    due_before = end_of(today)
+    return [c for c in found if c.scheduled_at < due_before], [c for c in found if c.scheduled_at >= due_before]
 
 
 def is_checkin_overdue(checkin: CheckIn, today: date | None = None) -> bool:
@@ -677,14 +692,13 @@ def all_actions(mentee: User) -> list[ActionItem]:
 # --- the mentor's dashboard ----------------------------------------------------------------------
 
 def has_mentees(mentor: User) -> bool:
-    """Tell whether mentees_of(*mentor*) would list anyone, without reading them."""
-    return db.session.scalar(select(User.id).where(User.mentor_id == mentor.id, User.id != mentor.id,
-                                                   User.is_active_account.is_(True)).limit(1)) is not None
+    """Tell whether mentees_of(*mentor*) would list anyone (from the mentees the dashboard reads once)."""
+    return bool(mentees_of(mentor))
 
 
 def mentees_of(mentor: User) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.mentor_id == mentor.id, User.id != mentor.id,
-                                                      User.is_active_account.is_(True)).order_by(User.name)))
+    """*mentor*'s active mentees by name."""
+    return [u for u in all_mentees(mentor) if u.is_active_account and u.id != mentor.id]
 
 
 @dataclass

@@ -22,18 +22,18 @@ nav_item("training.simulations.index", _l("Role-plays"), roles=("admin", "manage
 def practise_panel(user) -> dict:
     """A new hire's next role-plays, the ones in progress and the ones awaiting a mentor."""
     language = user.language
-    best = services.best_scores(user)
-    required = {r.slug for r in services.requirements() if r.kind == "scenario"}
+    # The panel lists the person's attempts anyway: their best scores are counted from them.
+    mine = services.attempts_of(user, with_state=False)
+    best = services.best_scores_from(mine)
     suggestions = []
-    for version in services.current_versions(with_source=False):
+    for version, required in services.current_versions_to_practise():
         row = best.get(version.slug)
         if row and row["passed"]:
             continue
-        suggestions.append((0 if version.slug in required else 1, 0 if row is None else 1, version.difficulty,
+        suggestions.append((0 if required else 1, 0 if row is None else 1, version.difficulty,
                             {"slug": version.slug, "title": pick(version.title, language, version.languages),
-                             "required": version.slug in required, "tried": row is not None}))
+                             "required": required, "tried": row is not None}))
     suggestions.sort(key=lambda s: s[:3])
-    mine = services.attempts_of(user)
     finished = [a for a in mine if a.status == "finished"]
     reviewed = services.reviewed_attempt_ids([a.id for a in finished])
     return {

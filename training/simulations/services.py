@@ -118,6 +118,16 @@ def current_versions(*, with_source: bool = True) -> list[ScenarioVersion]:
     return list(db.session.scalars(query.order_by(ScenarioVersion.difficulty, ScenarioVersion.slug)))
 
 
+def current_versions_to_practise() -> list[tuple[ScenarioVersion, bool]]:
+    """current_versions(with_source=False), each with whether going live requires it, in one query."""
+    required = select(GoLiveRequirement.id).where(GoLiveRequirement.kind == "scenario",
+                                                  GoLiveRequirement.slug == ScenarioVersion.slug).exists()
+    rows = db.session.execute(select(ScenarioVersion, required).options(defer(ScenarioVersion.source))
+                              .where(ScenarioVersion.is_current.is_(True))
+                              .order_by(ScenarioVersion.difficulty, ScenarioVersion.slug))
+    return [(version, bool(is_required)) for version, is_required in rows]
+
+
 def current_versions_of(slugs: Iterable[str]) -> dict[str, ScenarioVersion]:
     """Return slug -> current version for the given slugs in one query (slugs not in the library are left out)."""
     wanted = list(dict.fromkeys(slugs))
@@ -329,10 +339,13 @@ def result_of(attempt: Attempt) -> engine.ScoreResult:
     return engine.score(scenario_of(attempt.version), state_of(attempt), mentor_points(attempt))
 
 
-def attempts_of(user: User, slug: str | None = None) -> list[Attempt]:
+def attempts_of(user: User, slug: str | None = None, *, with_state: bool = True) -> list[Attempt]:
+    """A person's attempts, newest first; *with_state* False leaves the conversation and points unread."""
     # The join already reads the version: fill attempt.version from it rather than one query per attempt.
     query = (select(Attempt).join(ScenarioVersion, ScenarioVersion.id == Attempt.version_id)
              .options(contains_eager(Attempt.version).defer(ScenarioVersion.source)).where(Attempt.user_id == user.id))
+    if not with_state:
+        query = query.options(defer(Attempt.state), defer(Attempt.points))
     if slug:
         query = query.where(ScenarioVersion.slug == slug)
     return list(db.session.scalars(query.order_by(Attempt.started_at.desc(), Attempt.id.desc())))
@@ -364,6 +377,18 @@ def best_scores_many(user_ids: Iterable[int]) -> dict[int, dict[str, dict[str, A
         .where(Attempt.user_id.in_(ids)).group_by(Attempt.user_id, ScenarioVersion.slug))
     for user_id, slug, n, best, passed in rows:
         found[user_id][slug] = {"attempts": n, "best": best, "passed": bool(passed)}
+    return found
+
+
+def best_scores_from(attempts: Iterable[Attempt]) -> dict[str, dict[str, Any]]:
+    """best_scores() worked out from one person's attempts already read (with their versions), without a query."""
+    found: dict[str, dict[str, Any]] = {}
+    for attempt in attempts:
+        row = found.setdefault(attempt.version.slug, {"attempts": 0, "best": None, "passed": False})
+        row["attempts"] += 1
+        if attempt.final_score is not None and (row["best"] is None or attempt.final_score > row["best"]):
+            row["best"] = attempt.final_score
+        row["passed"] = row["passed"] or attempt.passed is True
     return found
 
 
@@ -547,8 +572,12 @@ def golive_progress(user: User) -> dict[str, Any]:
     return golive_progress_many([user])[user.id]
 
 
-def golive_progress_many(users: Iterable[User]) -> dict[int, dict[str, Any]]:
-    """Return golive_progress() of each person (by id) with a few queries however many people there are."""
+def golive_progress_many(users: Iterable[User], *, with_titles: bool = True) -> dict[int, dict[str, Any]]:
+    """Return golive_progress() of each person (by id) with a few queries however many people there are.
+
+    *with_titles* False skips reading the role-plays' titles (each scenario's ``title`` is then its
+    slug), for callers that only count what is met.
+    """
     people = list({user.id: user for user in users}.values())
     if not people:
         return {}
@@ -556,7 +585,7 @@ def golive_progress_many(users: Iterable[User]) -> dict[int, dict[str, Any]]:
     scenario_slugs = [r.slug for r in reqs if r.kind == "scenario"]
     has_courses = any(r.kind != "scenario" for r in reqs)
     ids = [user.id for user in people]
-    versions = current_versions_of(scenario_slugs)
+    versions = current_versions_of(scenario_slugs) if with_titles else {}
     best = best_scores_many(ids) if scenario_slugs else {}
     completed = _completed_courses(ids) if has_courses else {}
     result = {}

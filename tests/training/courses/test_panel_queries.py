@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from servicecraft.extensions import db
 from servicecraft.models import Branch, Team, User
 from tests.training.courses.helpers import make_course
-from tests.training.querycount import assert_constant
+from tests.training.querycount import assert_constant, matching, panels_queries
 from training.courses import services
 from training.courses.models import Enrolment, LessonView
 from training.quizzes.models import Quiz, QuizAttempt
@@ -94,6 +94,20 @@ def test_progress_of_many_enrolments_is_the_progress_of_each(app, make_user):
                                                 for e in enrolments]
         kinds = [(i.course.slug, i.next_kind, i.progress.percent) for i in services.my_training(learners[0])]
         assert kinds == [("blocked-1", "lesson", 0), ("reading-1", "lesson", 40), ("done-1", "done", 100)]
+    # Enrolments read with their courses (as my_training does) give the same progress in a fresh session.
+    with app.test_request_context():
+        mine = [seen(i) for i in services.progress_many(services.enrolments_of(learners[1].id), with_summaries=True)]
+    with app.test_request_context():
+        assert [seen(i) for i in services.my_training(db.session.get(User, learners[1].id))] == mine
+
+
+def test_my_training_reads_the_courses_with_the_enrolments(app, make_user):
+    learner = make_user(roles=["agent"])
+    _learning(app, learner, {"n": 0})
+    statements, html = panels_queries(app, learner.id, ["my-training"])
+    assert "1 of 3 courses completed" in html
+    assert matching(statements, "FROM training_enrolment LEFT OUTER JOIN training_course")
+    assert not matching(statements, "FROM training_course LEFT OUTER JOIN training_course_module"), "courses read twice"
 
 
 def test_mentees_overdue_training_asks_the_same_queries_for_three_times_the_mentees(app, make_user):
@@ -139,3 +153,35 @@ def test_overdue_training_asks_the_same_queries_for_three_times_the_people(app, 
 
     add(1)
     assert_constant(app, manager.id, "training-overdue", add, expect=expect)
+
+
+def test_the_overdue_overview_is_overdue_by_branch_and_team_and_the_count(app, make_user):
+    course_id = make_course(app, "late")["course_id"]
+    other_id = make_course(app, "later")["course_id"]
+    with app.app_context():
+        groups = [Branch(code="N", name="North"), Branch(code="S", name="South")]
+        teams = [Team(name="Phones"), Team(name="Chat")]
+        db.session.add_all(groups + teams)
+        db.session.commit()
+        (north, south), (phones, chat) = [g.id for g in groups], [t.id for t in teams]
+    yesterday, tomorrow = date.today() - timedelta(days=1), date.today() + timedelta(days=1)
+    people = [
+        (dict(branch_id=north, team_id=phones), [yesterday, yesterday]),
+        (dict(branch_id=north, team_id=chat), [yesterday]),
+        (dict(branch_id=south), [yesterday]),  # no team
+        (dict(team_id=chat), [yesterday]),  # no branch
+        ({}, [yesterday]),  # neither
+        (dict(branch_id=south, team_id=phones), [tomorrow]),  # not overdue yet
+        (dict(branch_id=south, team_id=phones, is_active_account=False), [yesterday]),  # deactivated
+    ]
+    for attributes, due_dates in people:
+        person = make_user(roles=["agent"], **attributes)
+        with app.app_context():
+            for course, due in zip((course_id, other_id), due_dates, strict=False):
+                db.session.add(Enrolment(course_id=course, user_id=person.id, due_date=due))
+            db.session.commit()
+    with app.app_context():
+        overview = services.overdue_overview()
+        assert overview == (services.overdue_by("branch"), services.overdue_by("team"),
+                            services.overdue_count(User.id.isnot(None)))
+        assert overview == ([("North", 3), ("South", 1)], [("Chat", 2), ("Phones", 2)], 6)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from servicecraft.extensions import db
 from servicecraft.models import User
 from tests.training.courses.helpers import make_course
-from tests.training.querycount import assert_constant
+from tests.training.querycount import assert_constant, panel_queries
 from training.courses.models import Enrolment
 from training.simulations.models import GoLiveRequirement
 
@@ -110,9 +110,12 @@ def test_my_mentees_asks_the_same_queries_for_three_times_the_mentees(app, make_
     def add(times: int) -> None:
         for _ in range(times * N):
             make_user(roles=["agent"], mentor_id=mentor.id, start_date=date.today(), name="Mentee")
+            make_user(roles=["agent"], mentor_id=mentor.id, start_date=date.today(), name="Live", live_since=date.today())
 
     def expect(html: str, factor: int) -> None:
         assert html.count("<strong>Mentee</strong>") == N * factor
+        assert html.count("<strong>Live</strong>") == N * factor
+        assert html.count('<span class="tag">New hire</span>') == N * factor  # the mentees still onboarding
 
     add(1)
     assert_constant(app, mentor.id, "my-mentees", add, expect=expect)
@@ -139,3 +142,13 @@ def test_one_person_and_many_people_get_the_same_go_live_answers(app, make_user)
         blockers = services.sign_off_blockers_many(everyone)
         assert blockers == {p.id: services.sign_off_blockers(p) for p in everyone}
         assert blockers[people[0].id] == [] and len(blockers[people[3].id]) == 2
+        assert services.sign_off_missing_counts(everyone) == {p.id: len(lines) for p, lines in
+                                                              ((p, blockers[p.id]) for p in everyone)}
+
+
+def test_the_onboarding_status_reads_the_mentor_but_not_their_roles(app, make_user):
+    mentor = make_user(roles=["mentor", "agent"], name="Mona Mentor", email="mona@example.test", live_since=date(2020, 1, 1))
+    newhire = make_user(roles=["agent"], mentor_id=mentor.id, start_date=date.today() - timedelta(days=3))
+    queries, html = panel_queries(app, newhire.id, "onboarding-status")
+    assert "Mona Mentor · <a href=\"mailto:mona@example.test\">" in html and "3 days ago" in html
+    assert queries == 1, "the mentor only: the panel never shows their roles"

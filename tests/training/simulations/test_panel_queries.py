@@ -79,3 +79,41 @@ def test_grading_asks_the_same_queries_for_three_times_the_mentees(app, make_use
 
     add(1)
     assert_constant(app, mentor.id, "roleplay-grading", add, expect=expect)
+
+
+def test_best_scores_counted_from_the_attempts_are_the_best_scores(app, make_user):
+    newhire = make_user(roles=["agent"])
+    other = make_user(roles=["agent"])
+    first, second = _scenario(app, 1), _scenario(app, 2)
+    _attempt(app, newhire.id, first - 1, "finished")  # older version of sc-1: counts for sc-1
+    _attempt(app, newhire.id, first, "in_progress")
+    _attempt(app, newhire.id, second, "awaiting_review")
+    _attempt(app, other.id, second, "finished")
+    with app.app_context():
+        from servicecraft.models import User
+        from training.simulations.models import Attempt
+
+        attempt = db.session.get(Attempt, 1)
+        attempt.final_score, attempt.passed = 95.0, True
+        db.session.commit()
+        for user_id in (newhire.id, other.id, make_user(roles=["agent"]).id):
+            person = db.session.get(User, user_id)
+            light = services.attempts_of(person, with_state=False)
+            assert services.best_scores_from(light) == services.best_scores(person)
+        assert services.best_scores(db.session.get(User, newhire.id)) == {
+            "sc-1": {"attempts": 2, "best": 95.0, "passed": True},
+            "sc-2": {"attempts": 1, "best": None, "passed": False}}
+
+
+def test_the_versions_to_practise_are_the_current_versions_flagged_when_going_live_requires_them(app):
+    from training.simulations.models import GoLiveRequirement
+
+    for n in range(1, 4):
+        _scenario(app, n)
+    with app.app_context():
+        db.session.add_all([GoLiveRequirement(kind="scenario", slug="sc-2"), GoLiveRequirement(kind="course", slug="sc-3"),
+                            GoLiveRequirement(kind="scenario", slug="not-in-the-library")])
+        db.session.commit()
+        flagged = services.current_versions_to_practise()
+        assert [v.id for v, _required in flagged] == [v.id for v in services.current_versions(with_source=False)]
+        assert [(v.slug, required) for v, required in flagged] == [("sc-1", False), ("sc-2", True), ("sc-3", False)]
