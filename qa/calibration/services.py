@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from qa.calibration import stats
 from qa.calibration.models import CalibrationSession, CalibrationSheet
@@ -28,6 +29,7 @@ from servicecraft.models import AuditEntry, User
 from servicecraft.permissions import is_admin, sees_everyone, signed_in
 
 REVIEWER_ROLES = ("admin", "manager", "mentor")
+REVEAL_AFTER = 2  # submitted sheets a session needs before its owner can reveal it
 AUDIT_ENTITY = "calibration_session"
 
 
@@ -198,7 +200,7 @@ def reveal(session: CalibrationSession, actor: User) -> None:
     if session.status != "open":
         raise SessionError(_("The session is already revealed."))
     count = len(submitted_sheets(session))
-    if count < 2:
+    if count < REVEAL_AFTER:
         raise SessionError(_("At least two reviewers must submit before the answers can be revealed."))
     session.status = "revealed"
     session.revealed_at = utcnow()
@@ -249,19 +251,22 @@ def history(session: CalibrationSession) -> list[AuditEntry]:
 # --- dashboard -------------------------------------------------------------------------------
 
 def waiting_for_owner(user) -> list[CalibrationSession]:
-    """Sessions the owner should act on: ready to reveal, or revealed and not yet agreed."""
-    query = select(CalibrationSession).where(CalibrationSession.owner_id == user.id,
-                                             CalibrationSession.status.in_(("open", "revealed")))
-    out = []
-    for session in db.session.scalars(query.order_by(CalibrationSession.created_at)):
-        if session.status == "revealed" or len(submitted_sheets(session)) >= 2:
-            out.append(session)
-    return out
+    """Sessions the owner should act on: ready to reveal, or revealed and not yet agreed (one query)."""
+    submitted = (select(func.count(CalibrationSheet.id))
+                 .where(CalibrationSheet.session_id == CalibrationSession.id, CalibrationSheet.status == "submitted")
+                 .scalar_subquery())
+    ready = or_(CalibrationSession.status == "revealed",
+                and_(CalibrationSession.status == "open", submitted >= REVEAL_AFTER))
+    query = (select(CalibrationSession).where(CalibrationSession.owner_id == user.id, ready)
+             .order_by(CalibrationSession.created_at, CalibrationSession.id))
+    return list(db.session.scalars(query))
 
 
 def waiting_for_reviewer(user) -> list[CalibrationSheet]:
-    """The user's sheets still to score in open sessions."""
-    query = (select(CalibrationSheet).join(CalibrationSession)
+    """The user's sheets still to score in open sessions, their sessions loaded (one query)."""
+    query = (select(CalibrationSheet).join(CalibrationSheet.session)
              .where(CalibrationSheet.reviewer_id == user.id, CalibrationSheet.status != "submitted",
-                    CalibrationSession.status == "open"))
+                    CalibrationSession.status == "open")
+             .options(contains_eager(CalibrationSheet.session))
+             .order_by(CalibrationSheet.id))
     return list(db.session.scalars(query))

@@ -54,23 +54,21 @@ def open_disputes(user):
 @panel("qa-waiting-validation", roles=("admin", "manager"), template="qa/evaluations/panels/waiting.html", order=32)
 def waiting_for_validation(user):
     """Submitted evaluations no validator has looked at yet; hidden when there are none."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
     from sqlalchemy.orm import joinedload
 
     from qa.evaluations.models import Evaluation, FormVersion
-    from servicecraft.extensions import db
+    from qa.listing import head_and_total
     from servicecraft.models import User
 
-    query = select(Evaluation).where(Evaluation.status == "submitted")
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    if not total:
-        return None
-    # The panel shows the form's title and the agent (or branch): loaded with the evaluations.
-    rows = db.session.scalars(
-        query.options(joinedload(Evaluation.form_version).joinedload(FormVersion.form),
-                      joinedload(Evaluation.agent).lazyload(User.role_rows), joinedload(Evaluation.branch))
-        .order_by(Evaluation.submitted_at).limit(8)).all()
-    return {"evaluations": rows, "total": total}
+    # One query: the first eight with what the panel shows (the form's title, the agent or
+    # branch), and how many wait in all.
+    rows, total = head_and_total(
+        select(Evaluation).where(Evaluation.status == "submitted")
+        .options(joinedload(Evaluation.form_version).joinedload(FormVersion.form),
+                 joinedload(Evaluation.agent).lazyload(User.role_rows), joinedload(Evaluation.branch))
+        .order_by(Evaluation.submitted_at, Evaluation.id), 8)
+    return {"evaluations": rows, "total": total} if rows else None
 
 
 # Agents of the central (MSK) and a regional (EKB) branch who get demo evaluations.

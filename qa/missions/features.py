@@ -22,22 +22,14 @@ nav_item("qa.missions.board", _l("Job board"), roles=("shopper",), order=61)
 def mine_panel(user) -> dict:
     groups = services.missions_of(user)
     todo = sorted(groups["todo"], key=lambda m: services._aware(m.window_end))
-    return {"next": todo[0] if todo else None, "returned": groups["returned"], "board": len(services.job_board())}
+    return {"next": todo[0] if todo else None, "returned": groups["returned"], "board": services.job_board_count()}
 
 
 @panel("missions-validate", roles=("admin", "manager"), template="qa/missions/panel_validate.html", order=20)
 def validate_panel(user) -> dict | None:
-    from sqlalchemy.orm import joinedload
-
-    from servicecraft.models import User
-
-    missions = services.validation_queue()
-    if not missions:
-        return None
-    # One more query loads the shoppers of the five shown (the panel names them).
-    db.session.scalars(select(Mission).where(Mission.id.in_([m.id for m in missions[:5]]))
-                       .options(joinedload(Mission.shopper).lazyload(User.role_rows))).all()
-    return {"missions": missions}
+    """Submitted shops waiting for a validator: the first five with their shoppers, and how many wait."""
+    missions, count = services.validation_queue_head(5)
+    return {"missions": missions, "count": count} if missions else None
 
 
 # --- demo ------------------------------------------------------------------------------------

@@ -18,9 +18,11 @@ from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from qa.evaluations import services as evaluations
 from qa.evaluations.models import EvaluationForm, FormVersion
+from qa.listing import head_and_total
 from qa.missions.models import CHANNELS, OPEN_FOR_SHOPPER, Mission, MissionEvent
 from servicecraft import audit
 from servicecraft.db import utcnow
@@ -274,11 +276,18 @@ def cancel(mission: Mission, actor: User, reason: str = "") -> Mission:
 # --- shoppers ------------------------------------------------------------------------------
 
 
+def _on_the_board():
+    return (Mission.status == "published", Mission.shopper_id.is_(None), Mission.window_end > utcnow())
+
+
 def job_board() -> list[Mission]:
     """Published missions nobody has claimed yet whose window is still open."""
-    return list(db.session.scalars(
-        select(Mission).where(Mission.status == "published", Mission.shopper_id.is_(None),
-                              Mission.window_end > utcnow()).order_by(Mission.window_start, Mission.id)))
+    return list(db.session.scalars(select(Mission).where(*_on_the_board()).order_by(Mission.window_start, Mission.id)))
+
+
+def job_board_count() -> int:
+    """Return how many missions the job board shows."""
+    return db.session.scalar(select(func.count(Mission.id)).where(*_on_the_board())) or 0
 
 
 def claim(mission_id: int, shopper: User) -> Mission:
@@ -494,10 +503,18 @@ def fee_totals(missions: list[Mission]) -> dict[str, dict[str, float]]:
 # --- validators ----------------------------------------------------------------------------
 
 
+def _validation_query():
+    return select(Mission).where(Mission.status == "submitted").order_by(Mission.submitted_at, Mission.id)
+
+
 def validation_queue() -> list[Mission]:
     """Submitted shops waiting for a validator, oldest first."""
-    return list(db.session.scalars(select(Mission).where(Mission.status == "submitted")
-                                   .order_by(Mission.submitted_at, Mission.id)))
+    return list(db.session.scalars(_validation_query()))
+
+
+def validation_queue_head(limit: int) -> tuple[list[Mission], int]:
+    """Return the first *limit* shops of the validation queue (their shoppers loaded) and the queue's length."""
+    return head_and_total(_validation_query().options(joinedload(Mission.shopper).lazyload(User.role_rows)), limit)
 
 
 def _lead(actor: User) -> None:

@@ -110,7 +110,7 @@ def index():
                                statuses=STATUSES, totals=services.fee_totals(missions))
     groups = services.missions_of(current_user)
     return render_template("qa/missions/mine.html", groups=groups, is_overdue=services.is_overdue,
-                           board_count=len(services.job_board()))
+                           board_count=services.job_board_count())
 
 
 @bp.route("/board")

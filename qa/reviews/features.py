@@ -12,25 +12,10 @@ nav_item("qa.reviews.index", _l("Ticket reviews"), roles=("admin", "manager"), o
 
 @panel("reviews-queue", roles=("admin", "manager"), template="qa/reviews/panel_queue.html", order=30)
 def queue_panel(user) -> dict | None:
-    """A reviewer's tickets still to review."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
-
+    """A reviewer's tickets still to review: the first five (one query, with the queue's length)."""
     from qa.reviews import services
-    from qa.reviews.models import ReviewItem
-    from qa.tickets.models import Ticket
-    from servicecraft.extensions import db
-    from servicecraft.models import User
 
-    items = services.queue(user)
-    if not items:
-        return None
-    shown = items[:5]
-    # One more query fills in what the panel shows (ticket, its agent, the sample) for those five.
-    db.session.scalars(select(ReviewItem).where(ReviewItem.id.in_([item.id for item in shown]))
-                       .options(joinedload(ReviewItem.ticket).joinedload(Ticket.agent).lazyload(User.role_rows),
-                                joinedload(ReviewItem.sample))).all()
-    return {"rows": shown, "count": len(items)}
-
+    rows, count = services.queue_head(user, 5)
+    return {"rows": rows, "count": count} if rows else None
 
 import qa.reviews.demo  # noqa: E402,F401  (registers the demo step)

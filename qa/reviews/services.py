@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from qa.evaluations import services as evaluation_services
 from qa.evaluations.models import EvaluationForm, FormVersion
+from qa.listing import head_and_total
 from qa.reviews import sampling
 from qa.reviews.models import ReviewItem, ReviewSample
 from qa.tickets.models import Ticket
@@ -97,12 +99,32 @@ def candidates(period_from: date, period_to: date) -> list[sampling.Candidate]:
     return out
 
 
-def queue(user) -> list[ReviewItem]:
-    """Return the reviewer's items still to review, oldest sample first."""
-    query = (select(ReviewItem).join(ReviewSample)
-             .where(ReviewItem.reviewer_id == user.id, ReviewItem.status.in_(("open", "in_progress")))
-             .order_by(ReviewSample.created_at, ReviewItem.id))
-    return list(db.session.scalars(query))
+def _still_to_review(user):
+    return ReviewItem.reviewer_id == user.id, ReviewItem.status.in_(("open", "in_progress"))
+
+
+def _queue_query(user):
+    """The reviewer's items still to review, oldest sample first, with what lists show (ticket, agent, sample)."""
+    return (select(ReviewItem).join(ReviewItem.sample)
+            .where(*_still_to_review(user))
+            .options(contains_eager(ReviewItem.sample),
+                     joinedload(ReviewItem.ticket).joinedload(Ticket.agent).lazyload(User.role_rows))
+            .order_by(ReviewSample.created_at, ReviewItem.id))
+
+
+def queue(user, *, limit: int | None = None) -> list[ReviewItem]:
+    """Return the reviewer's items still to review, oldest sample first (only the first *limit* if given)."""
+    return list(db.session.scalars(_queue_query(user).limit(limit)))
+
+
+def queue_count(user) -> int:
+    """Return how many items the reviewer has still to review."""
+    return db.session.scalar(select(func.count(ReviewItem.id)).where(*_still_to_review(user))) or 0
+
+
+def queue_head(user, limit: int) -> tuple[list[ReviewItem], int]:
+    """Return the first *limit* items of the reviewer's queue and the queue's length (one query)."""
+    return head_and_total(_queue_query(user), limit)
 
 
 def samples() -> list[ReviewSample]:

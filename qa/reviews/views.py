@@ -40,7 +40,7 @@ def _show_problems(form, problems: dict[str, str]) -> None:
 def index():
     rows = [(sample, services.progress(sample)) for sample in services.samples()]
     return render_template("qa/reviews/index.html", rows=rows, rule_label=rule_label,
-                           queue_count=len(services.queue(current_user)))
+                           queue_count=services.queue_count(current_user))
 
 
 @bp.route("/samples/new", methods=["GET", "POST"])
@@ -137,7 +137,7 @@ def review(item_id: int):
     db.session.commit()
     if finish:
         flash(_("The review is released to %(name)s.", name=item.ticket.agent.name if item.ticket.agent else "—"), "success")
-        following = services.queue(current_user)
+        following = services.queue(current_user, limit=1)
         if following:
             return redirect(url_for("qa.reviews.review", item_id=following[0].id))
         return redirect(url_for("qa.reviews.queue"))

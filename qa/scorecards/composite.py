@@ -158,7 +158,11 @@ def mean_of(values: Iterable[Number | None]) -> ComponentInput:
     scores = [exact(value) for value in values if value is not None]
     if not scores:
         return ComponentInput(None, 0)
-    return ComponentInput(sum(scores, Fraction(0)) / len(scores), len(scores))
+    # The exact sum over a common denominator: one Fraction at the end instead of one per
+    # addition (a scorecards page takes dozens of means over every agent).
+    common = math.lcm(*(score.denominator for score in scores))
+    total = sum(score.numerator * (common // score.denominator) for score in scores)
+    return ComponentInput(Fraction(total, common * len(scores)), len(scores))
 
 
 def share_of(part: int, whole: int) -> ComponentInput:

@@ -36,9 +36,11 @@ for _key in COMPONENT_KEYS:
 class PackForm(FlaskForm):
     """Build a PDF pack of a team's or branch's scorecards in the background."""
 
-    start = HiddenField()
-    end = HiddenField()
-    team = HiddenField()
-    branch = HiddenField()
-    region = HiddenField()
+    # Hidden fields show no label; an empty one spares WTForms translating a default label,
+    # which loads its message catalogue from disk on every scorecards page.
+    start = HiddenField("")
+    end = HiddenField("")
+    team = HiddenField("")
+    branch = HiddenField("")
+    region = HiddenField("")
     title = StringField(_l("Title"), validators=[Optional()])

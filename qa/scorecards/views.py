@@ -53,14 +53,21 @@ def _filters():
 
 
 def _sorted(rows, key: str, descending: bool):
-    def value(row):
-        v = row.name.casefold() if key == "name" else row.value(key)
-        return (v is None, v if v is not None else 0)
+    """Return the rows sorted by one column, rows with no data in it last (in their order)."""
+    keyed = [(row.name.casefold() if key == "name" else row.value(key), row) for row in rows]
+    with_data = [pair for pair in keyed if pair[0] is not None]
+    with_data.sort(key=lambda pair: pair[0], reverse=descending)
+    return [row for _value, row in with_data] + [row for value, row in keyed if value is None]
 
-    with_data = [r for r in rows if (key == "name" or r.value(key) is not None)]
-    without = [r for r in rows if not (key == "name" or r.value(key) is not None)]
-    with_data.sort(key=value, reverse=descending)
-    return with_data + without  # "no data" always last
+
+def _agent_links(period):
+    """Return a function giving an agent's scorecard URL for *period*: url_for once, not once a row."""
+    dates = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    path, mark, query = url_for("qa.scorecards.agent", user_id=0, **dates).partition("?")
+    if not path.endswith("/0"):  # the id is not the path's last part: build every link
+        return lambda agent_id: url_for("qa.scorecards.agent", user_id=agent_id, **dates)
+    head, tail = path[:-1], mark + query
+    return lambda agent_id: f"{head}{agent_id}{tail}"
 
 
 @bp.route("/")
@@ -92,26 +99,33 @@ def index():
     teams, branches, regions = services.filter_choices()
     branch_of = {b["id"]: b for b in branches}
 
-    # Central against regional offices, and per branch.
+    # Central against regional offices, and per branch (each name translated once, not once a row).
+    no_branch, central, regional = _("No branch"), _("Central office"), _("Regional offices")
+
     def office(row):
         b = branch_of.get(row.user.branch_id)
         if b is None:
-            return _("No branch")
-        return _("Central office") if b["is_central"] else _("Regional offices")
+            return no_branch
+        return central if b["is_central"] else regional
 
     offices = services.group_summary(rows, office)
     by_branch = services.group_summary(
-        rows, lambda r: branch_of[r.user.branch_id]["name"] if r.user.branch_id in branch_of else _("No branch"))
+        rows, lambda r: branch_of[r.user.branch_id]["name"] if r.user.branch_id in branch_of else no_branch)
     chart = bar_chart([(str(entry["group"]), entry["composite"]) for entry in offices],
                       title=_("Mean composite: central against regional offices"), max_value=100) if offices else None
     pack = PackForm(formdata=None, start=period.start.isoformat(), end=period.end.isoformat(),
                     team=team.id if team else "", branch=branch.id if branch else "", region=region or "")
     status = 422 if problems else 200
-    return render_template("qa/scorecards/index.html", rows=rows, period=period, keys=TABLE_KEYS, sort=sort,
-                           descending=descending, offices=offices, by_branch=by_branch, chart=chart, teams=teams,
-                           branches=branches, regions=regions, team=team, branch=branch, region=region,
-                           problems=problems, label=services.label, note=services.component_note, pack=pack,
-                           left_out_any=any(r.left_out for r in rows)), status
+    # What the tables show, worked out once here so that rendering only places it: each label
+    # translated once (not once a table), each value rounded once, the links from one url_for.
+    labels = {key: services.label(key) for key in ("name", *TABLE_KEYS)}
+    link = _agent_links(period)
+    table = [(row, link(row.agent_id), [row.value(key) for key in TABLE_KEYS]) for row in rows]
+    return render_template("qa/scorecards/index.html", rows=rows, table=table, period=period, keys=TABLE_KEYS,
+                           sort=sort, descending=descending, offices=offices, by_branch=by_branch, chart=chart,
+                           teams=teams, branches=branches, regions=regions, team=team, branch=branch, region=region,
+                           problems=problems, labels=labels, note=services.component_note, pack=pack,
+                           is_lead=current_user.has_role("admin", "manager")), status
 
 
 def _agent_or_403(user_id: int) -> User:

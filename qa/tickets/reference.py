@@ -172,9 +172,12 @@ def round_half_away(value: Number | None, places: int = 1) -> float | None:
         return None
     number = exact(value)
     scale = 10 ** places
-    magnitude = math.floor(abs(number) * scale + Fraction(1, 2))
-    result = Fraction(magnitude, scale)
-    return float(-result if number < 0 else result)
+    # floor(|n/d| * scale + 1/2) in integers (a scorecards page rounds hundreds of values);
+    # int / int is correctly rounded, as float(Fraction(magnitude, scale)) is.
+    numerator, denominator = abs(number.numerator), number.denominator
+    magnitude = (2 * numerator * scale + denominator) // (2 * denominator)
+    result = magnitude / scale
+    return -result if number < 0 and magnitude else result
 
 
 def median(values: Iterable[Number]) -> Fraction | None:

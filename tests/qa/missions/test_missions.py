@@ -330,7 +330,10 @@ def test_the_board_shows_only_published_unclaimed_missions_in_their_window(app, 
     token = _token_for(client, "/qa/missions/board")
     late_claim = client.post(f"/qa/missions/{late_id}/claim", data={"csrf_token": token}, follow_redirects=True)
     assert "time window of this mission is over" in late_claim.get_data(as_text=True)
-    assert "Already given" not in client.get("/qa/missions/").get_data(as_text=True)
+    mine = client.get("/qa/missions/").get_data(as_text=True)
+    assert "Already given" not in mine
+    assert "Job board: 1 mission to claim" in mine  # counted as the board lists them
+    assert "1 mission on the job board" in client.get("/").get_data(as_text=True)
 
 
 def test_dashboard_panels(app, people, login):
@@ -345,7 +348,7 @@ def test_dashboard_panels(app, people, login):
 
         manager = db.session.get(User, people["manager"].id)
         data = validate_panel(manager)
-        assert [m.id for m in data["missions"]] == [mission_id]
+        assert [m.id for m in data["missions"]] == [mission_id] and data["count"] == 1
 
 
 def test_demo_missions_cover_every_state_and_rerun_without_duplicates(app):

@@ -5,15 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime, timezone
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from qa.evaluations import services as evaluation_services
 from qa.evaluations.models import Evaluation, EvaluationRevision
 from qa.scorecards import services
 from qa.scorecards.models import ScorecardWeights
+from qa.scorecards.views import TABLE_KEYS
 from qa.tickets.models import Ticket
 from servicecraft.auth.services import create_api_token
 from servicecraft.extensions import db
@@ -212,6 +215,34 @@ def test_pages_show_no_data_and_scope(app, client, org, login):
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     login(client, org["shopper"])
     assert client.get("/qa/scorecards/").status_code == 403
+
+
+def _table_rows(html: str) -> list[tuple[str, list[str]]]:
+    """Return (agent link, cell texts) of each row of the page's first table."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        link = re.search(r'<th scope="row"><a href="([^"]+)">', row).group(1)
+        cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r'<td class="num">(.*?)</td>', row, re.S)]
+        rows.append((link.replace("&amp;", "&"), cells))
+    return rows
+
+
+@pytest.mark.parametrize("root", ["", "/prefix"])
+def test_the_table_links_each_agent_and_shows_the_rows_values(app, client, org, login, root):
+    login(client, org["manager"])
+    query = "from=2024-03-01&to=2024-03-31&sort=name&dir=asc"
+    page = client.get(f"/qa/scorecards/?{query}", base_url=f"http://localhost{root}/")
+    shown = _table_rows(page.get_data(as_text=True))
+    with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+        rows = services.scorecards(_period())
+        expected = [
+            (url_for("qa.scorecards.agent", user_id=row.agent_id, **{"from": "2024-03-01", "to": "2024-03-31"}),
+             ["no data" if row.value(key) is None else str(row.value(key)) for key in TABLE_KEYS])
+            for row in sorted(rows, key=lambda r: r.name.casefold())]
+    assert page.status_code == 200 and len(shown) == 3
+    assert shown == expected
+    assert all(link.startswith(f"{root}/qa/scorecards/agents/") for link, _cells in shown)
 
 
 def test_weights_are_versioned_audited_and_previewed(app, client, org, login, csrf_token):
