@@ -40,8 +40,8 @@ from qa.scorecards.composite import (
     share_of,
 )
 from qa.scorecards.models import ScorecardWeights
-from qa.tickets.metrics import SOLVED, agent_metrics, empty_metrics
-from qa.tickets.models import AgentLink, Ticket, TicketRating
+from qa.tickets.metrics import SOLVED, agent_metrics, csat_counts, empty_metrics
+from qa.tickets.models import Ticket
 from qa.tickets.reference import FIRST_REPLY_LIMIT_MINUTES, METRIC_KEYS, Period, exact, round_half_away
 from servicecraft import audit, cache
 from servicecraft.extensions import db
@@ -299,26 +299,9 @@ def _ticket_counts(period: Period, ids: list[int]) -> dict[int, dict[str, int]]:
     for agent, with_first, within, replied, fcr in rows:
         out[agent].update(with_first=int(with_first or 0), within=int(within or 0), replied=int(replied or 0),
                           fcr=int(fcr or 0))
-    # CSAT: as qa.tickets.metrics.agent_metrics (the latest separate rating replaces the ticket's own).
-    r = TicketRating
-    latest = (select(r.source, r.ticket_external_id, r.agent_external_id, r.csat,
-                     func.row_number().over(partition_by=(r.source, r.ticket_external_id),
-                                            order_by=(case((r.rated_at.is_(None), 1), else_=0), r.rated_at.desc(),
-                                                      r.id.desc())).label("rn")).subquery())
-    link = AgentLink
-    credited = case((and_(latest.c.csat.isnot(None), latest.c.agent_external_id.isnot(None)), link.user_id),
-                    else_=t.agent_id)
-    value = func.coalesce(latest.c.csat, t.csat)
-    csat_rows = (select(credited.label("agent"), func.count(value), func.sum(case((value == "positive", one), else_=0)))
-                 .select_from(t)
-                 .outerjoin(latest, and_(latest.c.source == t.source, latest.c.ticket_external_id == t.external_id,
-                                         latest.c.rn == 1))
-                 .outerjoin(link, and_(link.source == latest.c.source, link.external_id == latest.c.agent_external_id))
-                 .where(solved).group_by(credited))
-    wanted = set(ids)
-    for agent, rated, positive in db.session.execute(csat_rows):
-        if agent in wanted:
-            out[agent].update(rated=int(rated or 0), positive=int(positive or 0))
+    # CSAT: the same counts as qa.tickets.metrics (the latest separate rating replaces the ticket's own).
+    for agent, (rated, positive) in csat_counts(period, user_ids=ids).items():
+        out[agent].update(rated=rated, positive=positive)
     return out
 
 

@@ -71,6 +71,33 @@ def _medians(column, period: Period, user_ids: list[int] | None) -> dict[int, Fr
     return {agent: sum(v, Fraction(0)) / len(v) for agent, v in values.items()}
 
 
+def csat_counts(period: Period, *, user_ids: Iterable[int] | None = None) -> dict[int, tuple[int, int]]:
+    """Return (rated, positive) per agent over the period's solved tickets (metrics.md, CSAT).
+
+    The latest separate rating of a ticket replaces the ticket's own and credits the agent it
+    names; otherwise the ticket's own rating credits the ticket's agent.
+    """
+    ids = set(user_ids) if user_ids is not None else None
+    t, r, link = Ticket, TicketRating, AgentLink
+    one = literal(1)
+    latest = (select(r.source, r.ticket_external_id, r.agent_external_id, r.csat,
+                     func.row_number().over(partition_by=(r.source, r.ticket_external_id),
+                                            order_by=(case((r.rated_at.is_(None), 1), else_=0), r.rated_at.desc(),
+                                                      r.id.desc())).label("rn")).subquery())
+    credited = case((and_(latest.c.csat.isnot(None), latest.c.agent_external_id.isnot(None)), link.user_id),
+                    else_=t.agent_id)
+    value = func.coalesce(latest.c.csat, t.csat)
+    rows = (select(credited.label("agent"), func.count(value), func.sum(case((value == "positive", one), else_=0)))
+            .select_from(t)
+            .outerjoin(latest, and_(latest.c.source == t.source, latest.c.ticket_external_id == t.external_id,
+                                    latest.c.rn == 1))
+            .outerjoin(link, and_(link.source == latest.c.source, link.external_id == latest.c.agent_external_id))
+            .where(_solved_where(period, None))
+            .group_by(credited))
+    return {agent: (int(rated or 0), int(positive or 0)) for agent, rated, positive in db.session.execute(rows)
+            if agent is not None and (ids is None or agent in ids)}
+
+
 def agent_metrics(period: Period, *, user_ids: Iterable[int] | None = None) -> dict[int, dict]:
     """Return every figure of metrics.md (and nps, ces_avg) per linked agent (user id)."""
     ids = list(user_ids) if user_ids is not None else None
@@ -93,27 +120,7 @@ def agent_metrics(period: Period, *, user_ids: Iterable[int] | None = None) -> d
     figures: dict[int, dict] = {}
     raw: dict[int, tuple] = {row[0]: tuple(int(x or 0) for x in row[1:]) for row in db.session.execute(counts)}
 
-    # CSAT: the latest separate rating of a solved ticket replaces the ticket's own and credits its agent.
-    r = TicketRating
-    latest = (select(r.source, r.ticket_external_id, r.agent_external_id, r.csat,
-                     func.row_number().over(partition_by=(r.source, r.ticket_external_id),
-                                            order_by=(case((r.rated_at.is_(None), 1), else_=0), r.rated_at.desc(),
-                                                      r.id.desc())).label("rn")).subquery())
-    link = AgentLink
-    credited = case((and_(latest.c.csat.isnot(None), latest.c.agent_external_id.isnot(None)), link.user_id),
-                    else_=t.agent_id)
-    value = func.coalesce(latest.c.csat, t.csat)
-    csat_rows = (select(credited.label("agent"), func.count(value), func.sum(case((value == "positive", one), else_=0)))
-                 .select_from(t)
-                 .outerjoin(latest, and_(latest.c.source == t.source, latest.c.ticket_external_id == t.external_id,
-                                         latest.c.rn == 1))
-                 .outerjoin(link, and_(link.source == latest.c.source, link.external_id == latest.c.agent_external_id))
-                 .where(_solved_where(period, ids))
-                 .group_by(credited))
-    csat: dict[int, tuple[int, int]] = {}
-    for agent, rated, positive in db.session.execute(csat_rows):
-        if agent is not None and (ids is None or agent in ids):
-            csat[agent] = (int(rated or 0), int(positive or 0))
+    csat = csat_counts(period, user_ids=ids)
 
     first, after = period.bounds_utc()
     s = SurveyResponse
