@@ -100,25 +100,33 @@ def _denied(response, url) -> bool:
     return response.status_code == 302 and "/login" in response.headers.get("Location", "")
 
 
-def test_every_route_answers_every_role_as_expected(app, users, login):
-    table = expected_access()
+def route_problems(app, users, login, *, expected: dict | None = None, only=None) -> list[str]:
+    """Request every route (or those whose endpoint `only` accepts) as every role; list what is wrong."""
+    table = expected if expected is not None else expected_access()
     values = _param_values(app, users)
     problems = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        expected = table[rule.endpoint]
+        if only is not None and not only(rule.endpoint):
+            continue
+        allowed_roles = table[rule.endpoint]
         for role in (*ROLES, None):
             client = app.test_client()
             if role:
                 login(client, users[role])
             method, url, response = _request(client, rule, values, role)
             response.close()  # static files stream from an open file
-            allowed = expected == PUBLIC or (role is not None and role in expected)
+            allowed = allowed_roles == PUBLIC or (role is not None and role in allowed_roles)
             if allowed and _denied(response, url):
                 problems.append(f"{role or 'anonymous'} refused {method} {url} ({response.status_code})")
             if not allowed and not _denied(response, url):
                 problems.append(f"{role or 'anonymous'} let into {method} {url} ({response.status_code})")
             if response.status_code >= 500:
                 problems.append(f"{role or 'anonymous'} got {response.status_code} on {method} {url}")
+    return problems
+
+
+def test_every_route_answers_every_role_as_expected(app, users, login):
+    problems = route_problems(app, users, login)
     assert not problems, "\n".join(problems)
 
 
