@@ -10,18 +10,8 @@ from tests.qa.missions import access as _missions
 from tests.qa.reviews import access as _reviews
 from tests.qa.scorecards import access as _scorecards
 from tests.qa.tickets import access as _tickets
+from tests.servicecraft.access import merge_features
 
 _FEATURES = (_evaluations, _missions, _reviews, _calibration, _tickets, _scorecards, _bonus)
 
-EXPECTED: dict = {}
-for _feature in _FEATURES:
-    _overlap = set(EXPECTED) & set(_feature.EXPECTED)
-    assert not _overlap, f"{_feature.__name__} repeats {_overlap}"
-    EXPECTED.update(_feature.EXPECTED)
-
-
-def sample_values(app, users) -> dict:
-    values: dict = {}
-    for feature in _FEATURES:
-        values.update(feature.sample_values(app, users))
-    return values
+EXPECTED, sample_values = merge_features(_FEATURES)

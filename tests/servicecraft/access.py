@@ -38,3 +38,23 @@ EXPECTED = {
     "jobs.status": SIGNED_IN,
     "jobs.download": SIGNED_IN,
 }
+
+
+def merge_features(features) -> tuple[dict, object]:
+    """Merge the access tables of a package's features (each route in one table only).
+
+    Returns the merged table and a ``sample_values(app, users)`` gathering every feature's values.
+    """
+    expected: dict = {}
+    for feature in features:
+        overlap = set(expected) & set(feature.EXPECTED)
+        assert not overlap, f"{feature.__name__} repeats {overlap}"
+        expected.update(feature.EXPECTED)
+
+    def sample_values(app, users) -> dict:
+        values: dict = {}
+        for feature in features:
+            values.update(feature.sample_values(app, users))
+        return values
+
+    return expected, sample_values

@@ -3,6 +3,7 @@
 Each feature keeps its own table in ``tests/training/<feature>/access.py``.
 """
 
+from tests.servicecraft.access import merge_features
 from tests.training.certificates import access as _certificates
 from tests.training.courses import access as _courses
 from tests.training.library import access as _library
@@ -13,15 +14,4 @@ from tests.training.simulations import access as _simulations
 
 _FEATURES = (_courses, _quizzes, _certificates, _library, _simulations, _mentoring, _onboarding)
 
-EXPECTED: dict = {}
-for _feature in _FEATURES:
-    _overlap = set(EXPECTED) & set(_feature.EXPECTED)
-    assert not _overlap, f"{_feature.__name__} repeats {_overlap}"
-    EXPECTED.update(_feature.EXPECTED)
-
-
-def sample_values(app, users) -> dict:
-    values: dict = {}
-    for feature in _FEATURES:
-        values.update(feature.sample_values(app, users))
-    return values
+EXPECTED, sample_values = merge_features(_FEATURES)
